@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,4 +21,14 @@ export function allRealFixtures(): string[] {
   };
   walk(REAL_FIXTURES);
   return out;
+}
+
+/** Command outputs copied verbatim from the field guide (../shared/seed). */
+export function guideFixture(name: string): string {
+  return readFileSync(join(REAL_FIXTURES, "..", "guide", name), "utf8");
+}
+
+/** Real outputs captured from the OVS lab on this kind of machine. */
+export function labFixture(name: string): string {
+  return readFileSync(join(REAL_FIXTURES, "..", "lab", name), "utf8");
 }
