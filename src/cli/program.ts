@@ -2,6 +2,7 @@
  * netdoctor's command line: only wiring. Each command lives in its own file and registers itself here.
  */
 import { Command } from "@commander-js/extra-typings";
+import { registerLab } from "../lab/cli.js";
 import { registerShow } from "./show.js";
 
 /** Exit codes shared by every command: 0 clean, 1 findings at/above the chosen severity, 2 could not run. */
@@ -16,5 +17,6 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError();
   registerShow(program);
+  registerLab(program);
   return program;
 }

@@ -332,6 +332,34 @@ export function toNetworks(input: CliInput): CliNetwork[] {
   });
 }
 
+export interface CliSubnet {
+  id?: string;
+  name?: string;
+  networkId?: string;
+  cidr?: string;
+  gatewayIp?: string;
+  enableDhcp?: boolean;
+  dnsNameservers: string[];
+  ipVersion?: number;
+}
+
+/** `openstack subnet list --long`, `subnet show`, `neutron subnet-list` or the API's subnets. */
+export function toSubnets(input: CliInput): CliSubnet[] {
+  return recordsOf(input).map((r) => {
+    const f = new Fields(r);
+    return compact<CliSubnet>({
+      id: f.str("id"),
+      name: f.str("name"),
+      networkId: f.str("network_id", "network"),
+      cidr: f.str("cidr", "subnet"),
+      gatewayIp: f.str("gateway_ip", "gateway"),
+      enableDhcp: f.bool("enable_dhcp", "dhcp"),
+      dnsNameservers: listOf(f.raw("dns_nameservers", "name_servers")),
+      ipVersion: f.num("ip_version"),
+    });
+  });
+}
+
 export interface CliPort {
   id?: string;
   name?: string;

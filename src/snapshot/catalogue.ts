@@ -25,6 +25,11 @@ export interface EvidenceSpec {
    * The first that exists wins. Empty when sos never collects it.
    */
   sosPaths: (param: string) => string[];
+  /**
+   * For cloud views read from the OpenStack APIs (collect --openstack): service type and path. The stored
+   * output is the JSON body, all pages merged; `commands` then gives the equivalent openstack CLI call.
+   */
+  api?: { service: "network" | "compute"; path: string };
   /** Parser family that reads it (module in src/parse/). */
   parser: string;
   description: string;
@@ -280,6 +285,34 @@ export const CATALOGUE: readonly EvidenceSpec[] = [
       sosPaths: () => (sos ? [`sos_commands/openstack_*/${sos}`] : []),
       parser: "openstack-cli",
       description: argv.join(" "),
+    }),
+  ),
+  // The same views straight from the APIs (admin): the only source that always carries provider attributes
+  // and port bindings (`openstack network list` prints no segmentation id).
+  ...(
+    [
+      ["neutron-api-networks", "network", "/v2.0/networks", ["openstack", "network", "list", "-f", "json"]],
+      ["neutron-api-subnets", "network", "/v2.0/subnets", ["openstack", "subnet", "list", "-f", "json"]],
+      ["neutron-api-ports", "network", "/v2.0/ports", ["openstack", "port", "list", "-f", "json"]],
+      ["neutron-api-routers", "network", "/v2.0/routers", ["openstack", "router", "list", "-f", "json"]],
+      ["neutron-api-agents", "network", "/v2.0/agents", ["openstack", "network", "agent", "list", "-f", "json"]],
+      ["neutron-api-floatingips", "network", "/v2.0/floatingips", ["openstack", "floating", "ip", "list", "-f", "json"]],
+      ["neutron-api-security-groups", "network", "/v2.0/security-groups", ["openstack", "security", "group", "list", "-f", "json"]],
+      ["neutron-api-security-group-rules", "network", "/v2.0/security-group-rules", ["openstack", "security", "group", "rule", "list", "-f", "json"]],
+      ["nova-api-services", "compute", "/os-services", ["openstack", "compute", "service", "list", "-f", "json"]],
+      ["nova-api-hypervisors", "compute", "/os-hypervisors/detail", ["openstack", "hypervisor", "list", "--long", "-f", "json"]],
+      ["nova-api-servers", "compute", "/servers/detail?all_tenants=1", ["openstack", "server", "list", "--all-projects", "-f", "json"]],
+    ] as const
+  ).map(
+    ([id, service, path, argv]): EvidenceSpec => ({
+      id,
+      scope: "cloud",
+      roles: [],
+      commands: () => [[...argv]],
+      sosPaths: none,
+      api: { service, path },
+      parser: "openstack-cli",
+      description: `GET ${path} (${service} API)`,
     }),
   ),
 ];
