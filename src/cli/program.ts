@@ -13,7 +13,9 @@ export const EXIT_FAILED = 2;
 export function buildProgram(): Command {
   const program = new Command()
     .name("netdoctor")
-    .description("Diagnose OpenStack Neutron networks (Open vSwitch, VLAN provider networks) from evidence snapshots")
+    .description(
+      "Diagnose OpenStack Neutron networks (Open vSwitch, VLAN provider networks) from evidence snapshots",
+    )
     .version("0.1.0")
     .showHelpAfterError();
   registerShow(program);

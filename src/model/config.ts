@@ -3,7 +3,12 @@
  * `[ovs] bridge_mappings` in ml2_conf.ini; newer ones in openvswitch_agent.ini: every Neutron ini is read and
  * merged, later files overriding earlier ones option by option.
  */
-import { type OsloIni, parseBridgeMappings, parseNetworkVlanRanges, parseOsloIni } from "../parse/oslo-ini.js";
+import {
+  type OsloIni,
+  parseBridgeMappings,
+  parseNetworkVlanRanges,
+  parseOsloIni,
+} from "../parse/oslo-ini.js";
 import { type EvidenceReader, lineRef } from "./evidence.js";
 import type { NodeConfig } from "./types.js";
 
@@ -39,12 +44,17 @@ const OPTIONS = [
 function sectionOf(ini: OsloIni, section: string): OsloIni["sections"][string] | undefined {
   if (section === "DEFAULT") return ini.sections.DEFAULT;
   const lower = section.toLowerCase();
-  return Object.entries(ini.sections).find(([name]) => name !== "DEFAULT" && name.toLowerCase() === lower)?.[1];
+  return Object.entries(ini.sections).find(
+    ([name]) => name !== "DEFAULT" && name.toLowerCase() === lower,
+  )?.[1];
 }
 
 export function buildConfig(ev: EvidenceReader, node: string): NodeConfig {
   const config: NodeConfig = { bridgeMappings: [], networkVlanRanges: [], options: {}, evidence: {} };
-  for (const path of ev.files(node, "/etc/neutron/").filter((p) => /\.(ini|conf)$/.test(p)).sort()) {
+  for (const path of ev
+    .files(node, "/etc/neutron/")
+    .filter((p) => /\.(ini|conf)$/.test(p))
+    .sort()) {
     const parsed = ev.parseFile(node, path, parseOsloIni);
     if (!parsed) continue;
     const ini: OsloIni = parsed.value;

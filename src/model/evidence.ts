@@ -40,7 +40,12 @@ export class EvidenceReader {
     const text = this.snap.text(item);
     const ref: EvidenceRef = { path: item.path };
     if (text === undefined) {
-      this.issues.push({ object: owner, message: `${item.path} could not be read`, evidence: ref, severity: "error" });
+      this.issues.push({
+        object: owner,
+        message: `${item.path} could not be read`,
+        evidence: ref,
+        severity: "error",
+      });
       return undefined;
     }
     if (item.meta && item.meta.exitCode !== 0 && text.trim() === "") {
@@ -56,7 +61,12 @@ export class EvidenceReader {
     for (const i of result.issues) {
       const evidence: EvidenceRef = { path: item.path, line: i.line };
       if (i.text !== undefined) evidence.text = i.text;
-      this.issues.push({ object: owner, message: `${item.path}:${i.line}: ${i.message}`, evidence, severity: i.severity });
+      this.issues.push({
+        object: owner,
+        message: `${item.path}:${i.line}: ${i.message}`,
+        evidence,
+        severity: i.severity,
+      });
     }
     return { value: result.value, ref };
   }

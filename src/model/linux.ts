@@ -2,7 +2,7 @@
  * Linux part of the model: links and addresses (JSON preferred, text otherwise), Linux bridges of the hybrid
  * firewall, and network namespaces with their links, routes and NAT rules.
  */
-import { parseBridgeLink, parseBrctlShow } from "../parse/brctl.js";
+import { parseBrctlShow, parseBridgeLink } from "../parse/brctl.js";
 import { type IpLink, parseIpAddr, parseIpJson, parseIpNetns, parseIpRoute } from "../parse/ip.js";
 import { parseIptablesSave } from "../parse/iptables.js";
 import type { ParseResult } from "../parse/types.js";
@@ -42,7 +42,8 @@ function readLinks(ev: EvidenceReader, owner: string, item: EvidenceItem | undef
 
 export function buildLinks(ev: EvidenceReader, node: string): Link[] {
   const owner = `node:${node}`;
-  const links = readLinks(ev, owner, ev.item(node, "ip-j-addr")) ?? readLinks(ev, owner, ev.item(node, "ip-addr"));
+  const links =
+    readLinks(ev, owner, ev.item(node, "ip-j-addr")) ?? readLinks(ev, owner, ev.item(node, "ip-addr"));
   if (!links) ev.missing(owner, "no `ip addr` output: NIC state, MTU and masters unknown");
   return links ?? [];
 }
@@ -73,7 +74,8 @@ export function buildNamespaces(ev: EvidenceReader, node: string): Namespace[] {
   const listed = ev.parse(owner, ev.item(node, "ip-netns"), parseIpNetns);
   const names = new Set<string>(listed?.value.map((n) => n.name) ?? []);
   // Per-namespace outputs count even when `ip netns` itself is missing.
-  for (const id of ["ns-ip-addr", "ns-ip-route", "ns-iptables-save"]) for (const p of ev.params(node, id)) names.add(p);
+  for (const id of ["ns-ip-addr", "ns-ip-route", "ns-iptables-save"])
+    for (const p of ev.params(node, id)) names.add(p);
   return [...names].sort().map((name) => {
     const nsOwner = `${owner}/netns:${name}`;
     const cls = classifyNamespace(name);
@@ -98,7 +100,8 @@ export function buildNamespaces(ev: EvidenceReader, node: string): Namespace[] {
     const ipt = ev.parse(nsOwner, ev.item(node, "ns-iptables-save", name), (t) => parseIptablesSave(t));
     for (const table of ipt?.value.tables ?? []) {
       if (table.name !== "nat") continue;
-      for (const r of table.rules) ns.natRules.push({ text: r.text, evidence: lineRef(ipt!.ref, r.line, r.text) });
+      for (const r of table.rules)
+        ns.natRules.push({ text: r.text, evidence: lineRef(ipt!.ref, r.line, r.text) });
     }
     return ns;
   });

@@ -68,12 +68,18 @@ export function portStem(portId: string): string {
   return portId.slice(0, 11);
 }
 
-export function deviceName(prefix: "tap" | "qbr" | "qvb" | "qvo" | "qr-" | "qg-" | "ns-", portId: string): string {
+export function deviceName(
+  prefix: "tap" | "qbr" | "qvb" | "qvo" | "qr-" | "qg-" | "ns-",
+  portId: string,
+): string {
   return `${prefix}${portStem(portId)}`;
 }
 
 /** `qrouter-<id>` / `qdhcp-<id>` / `fip-<id>` / `snat-<id>` → kind and the Neutron object id. */
-export function classifyNamespace(name: string): { kind: "qrouter" | "qdhcp" | "fip" | "snat" | "other"; id?: string } {
+export function classifyNamespace(name: string): {
+  kind: "qrouter" | "qdhcp" | "fip" | "snat" | "other";
+  id?: string;
+} {
   const m = /^(qrouter|qdhcp|fip|snat)-([0-9a-f-]{36})$/.exec(name);
   if (!m) return { kind: "other" };
   return { kind: m[1] as "qrouter" | "qdhcp" | "fip" | "snat", id: m[2]! };

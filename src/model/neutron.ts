@@ -25,7 +25,11 @@ function parseCliAny(text: string): ParseResult<CliInput> {
   return t.startsWith("[") || t.startsWith("{") ? parseCliJson(text) : parseCliTable(text);
 }
 
-function read<T>(ev: EvidenceReader, ids: string[], convert: (input: CliInput) => T[]): { items: T[]; ref: EvidenceRef }[] {
+function read<T>(
+  ev: EvidenceReader,
+  ids: string[],
+  convert: (input: CliInput) => T[],
+): { items: T[]; ref: EvidenceRef }[] {
   const out: { items: T[]; ref: EvidenceRef }[] = [];
   for (const id of ids) {
     const parsed = ev.parse("cloud", ev.item(null, id), parseCliAny);
@@ -44,7 +48,11 @@ function str(r: CliRecord, ...keys: string[]): string | undefined {
 
 /** Routers: `openstack router list --long -f json` or the API's `routers` list. */
 function toRouters(input: CliInput): Router[] {
-  const records: CliRecord[] = Array.isArray(input) ? input : "rows" in input && Array.isArray(input.rows) ? (input.rows as CliRecord[]) : [input as CliRecord];
+  const records: CliRecord[] = Array.isArray(input)
+    ? input
+    : "rows" in input && Array.isArray(input.rows)
+      ? (input.rows as CliRecord[])
+      : [input as CliRecord];
   return records.flatMap((r) => {
     const id = str(r, "ID", "id");
     if (id === undefined) return [];
@@ -53,7 +61,12 @@ function toRouters(input: CliInput): Router[] {
     if (name !== undefined) router.name = name;
     const gw = r["External gateway info"] ?? r["external_gateway_info"];
     const gwInfo = typeof gw === "string" ? safeJson(gw) : gw;
-    if (gwInfo && typeof gwInfo === "object" && "network_id" in gwInfo && typeof gwInfo.network_id === "string") {
+    if (
+      gwInfo &&
+      typeof gwInfo === "object" &&
+      "network_id" in gwInfo &&
+      typeof gwInfo.network_id === "string"
+    ) {
       router.externalNetworkId = gwInfo.network_id;
     }
     return [router];
@@ -70,7 +83,11 @@ function safeJson(text: string): unknown {
 
 export function buildCloud(ev: EvidenceReader): Omit<CloudModel, "nodes" | "issues" | "warnings"> {
   const networks = new Map<string, Network>();
-  for (const { items, ref } of read(ev, ["neutron-api-networks", "openstack-network-list", "neutron-net-list"], toNetworks)) {
+  for (const { items, ref } of read(
+    ev,
+    ["neutron-api-networks", "openstack-network-list", "neutron-net-list"],
+    toNetworks,
+  )) {
     for (const n of items) {
       if (n.id === undefined) continue;
       const prev = networks.get(n.id);
@@ -98,20 +115,36 @@ export function buildCloud(ev: EvidenceReader): Omit<CloudModel, "nodes" | "issu
     for (const p of items) {
       if (p.id === undefined || ports.has(p.id)) continue;
       const port: NeutronPort = { id: p.id, fixedIps: p.fixedIps, evidence: ref };
-      for (const k of ["name", "networkId", "mac", "deviceOwner", "deviceId", "hostId", "vifType", "status", "ovsHybridPlug", "securityGroups"] as const) {
+      for (const k of [
+        "name",
+        "networkId",
+        "mac",
+        "deviceOwner",
+        "deviceId",
+        "hostId",
+        "vifType",
+        "status",
+        "ovsHybridPlug",
+        "securityGroups",
+      ] as const) {
         if (p[k] !== undefined) (port as unknown as Record<string, unknown>)[k] = p[k];
       }
       // `openstack port list --long` has no network column: the subnet of a fixed IP says it.
-      const viaSubnet = p.fixedIps.map((f) => (f.subnetId ? subnets.get(f.subnetId)?.networkId : undefined)).find(Boolean);
+      const viaSubnet = p.fixedIps
+        .map((f) => (f.subnetId ? subnets.get(f.subnetId)?.networkId : undefined))
+        .find(Boolean);
       if (port.networkId === undefined && viaSubnet !== undefined) port.networkId = viaSubnet;
       ports.set(p.id, port);
     }
   }
-  const routers = read(ev, ["neutron-api-routers", "openstack-router-list"], toRouters).slice(0, 1).flatMap(({ items, ref }) =>
-    items.map((r) => ({ ...r, evidence: ref })),
-  );
-  const withRef = <T>(groups: { items: T[]; ref: EvidenceRef }[]) => groups.flatMap(({ items, ref }) => items.map((x) => ({ ...x, evidence: ref })));
-  const stats = read(ev, ["openstack-hypervisor-stats", "nova-hypervisor-stats"], (i) => [toHypervisorStats(i)])[0];
+  const routers = read(ev, ["neutron-api-routers", "openstack-router-list"], toRouters)
+    .slice(0, 1)
+    .flatMap(({ items, ref }) => items.map((r) => ({ ...r, evidence: ref })));
+  const withRef = <T>(groups: { items: T[]; ref: EvidenceRef }[]) =>
+    groups.flatMap(({ items, ref }) => items.map((x) => ({ ...x, evidence: ref })));
+  const stats = read(ev, ["openstack-hypervisor-stats", "nova-hypervisor-stats"], (i) => [
+    toHypervisorStats(i),
+  ])[0];
   const cloud: Omit<CloudModel, "nodes" | "issues" | "warnings"> = {
     networks: [...networks.values()],
     subnets: [...subnets.values()],
@@ -119,7 +152,13 @@ export function buildCloud(ev: EvidenceReader): Omit<CloudModel, "nodes" | "issu
     routers,
     agents: withRef(read(ev, ["neutron-api-agents", "openstack-network-agent-list"], toAgents).slice(0, 1)),
     // The first view present wins: the JSON and the old table list the same services.
-    computeServices: withRef(read(ev, ["nova-api-services", "openstack-compute-service-list", "nova-service-list"], toComputeServices).slice(0, 1)),
+    computeServices: withRef(
+      read(
+        ev,
+        ["nova-api-services", "openstack-compute-service-list", "nova-service-list"],
+        toComputeServices,
+      ).slice(0, 1),
+    ),
     vlanAllocations: withRef(read(ev, ["mysql-ml2-vlan-allocations"], toVlanAllocations)),
   };
   if (stats?.items[0]) cloud.hypervisorStats = { ...stats.items[0], evidence: stats.ref };

@@ -3,12 +3,7 @@
  * them, the driver (`ethtool -i`) and what the switch says over LLDP.
  */
 import { parseEthtoolI } from "../parse/ethtool.js";
-import {
-  type LldpNeighbor,
-  lldpPortMode,
-  parseLldpTcpdump,
-  parseLldpctlJson,
-} from "../parse/lldp.js";
+import { type LldpNeighbor, lldpPortMode, parseLldpctlJson, parseLldpTcpdump } from "../parse/lldp.js";
 import type { NodeMeta } from "../snapshot/format.js";
 import type { EvidenceReader } from "./evidence.js";
 import type { Bridge, Link, LldpView, Nic } from "./types.js";
@@ -33,13 +28,20 @@ function isPhysical(link: Link): boolean {
   return link.kind === undefined || link.kind === "openvswitch" || link.kind === "bridge";
 }
 
-export function buildNics(ev: EvidenceReader, node: string, meta: NodeMeta, links: Link[], bridges: Bridge[]): Nic[] {
+export function buildNics(
+  ev: EvidenceReader,
+  node: string,
+  meta: NodeMeta,
+  links: Link[],
+  bridges: Bridge[],
+): Nic[] {
   const owner = `node:${node}`;
   const names = new Set(meta.nics.map((n) => n.name));
   // NICs with LLDP or driver evidence count too, so a snapshot without NIC roles still shows them.
   for (const id of ["lldp", "ethtool-i"]) for (const p of ev.params(node, id)) names.add(p);
   const lldpd = ev.parse(owner, ev.item(node, "lldpctl-json"), parseLldpctlJson);
-  for (const n of lldpd?.value ?? []) if (n.iface !== undefined && links.some((l) => l.name === n.iface)) names.add(n.iface);
+  for (const n of lldpd?.value ?? [])
+    if (n.iface !== undefined && links.some((l) => l.name === n.iface)) names.add(n.iface);
 
   return [...names].map((name) => {
     const declared = meta.nics.find((n) => n.name === name);
@@ -60,8 +62,11 @@ export function buildNics(ev: EvidenceReader, node: string, meta: NodeMeta, link
       if (eth.value.firmwareVersion !== undefined) nic.driver.firmware = eth.value.firmwareVersion;
     }
     const captured = ev.parse(owner, ev.item(node, "lldp", name), parseLldpTcpdump);
-    const neighbour = captured?.value.find((n) => n.via === undefined || n.via === "LLDP") ?? lldpd?.value.find((n) => n.iface === name);
-    if (neighbour) nic.lldp = lldpView(neighbour, (captured?.value.includes(neighbour) ? captured.ref : lldpd?.ref)!.path);
+    const neighbour =
+      captured?.value.find((n) => n.via === undefined || n.via === "LLDP") ??
+      lldpd?.value.find((n) => n.iface === name);
+    if (neighbour)
+      nic.lldp = lldpView(neighbour, (captured?.value.includes(neighbour) ? captured.ref : lldpd?.ref)!.path);
     return nic;
   });
 }

@@ -3,10 +3,19 @@
  * (external_ids, ofport, errors, other_config) and `ovs-ofctl show` (port numbers), with each bridge's flows.
  * When `ovs-vsctl show` is missing, the OVSDB tables alone give the same structure.
  */
-import { parseOfctlShow } from "../parse/ofctl-show.js";
+
 import { parseFlowDump } from "../parse/ofctl-flows.js";
-import { type OvsdbRow, colMap, colNumber, colSet, colString, atomText, parseOvsdbList } from "../parse/ovsdb.js";
-import { type ShowPort, parseOvsVsctlShow } from "../parse/ovs-vsctl-show.js";
+import { parseOfctlShow } from "../parse/ofctl-show.js";
+import { parseOvsVsctlShow, type ShowPort } from "../parse/ovs-vsctl-show.js";
+import {
+  atomText,
+  colMap,
+  colNumber,
+  colSet,
+  colString,
+  type OvsdbRow,
+  parseOvsdbList,
+} from "../parse/ovsdb.js";
 import { type EvidenceReader, lineRef } from "./evidence.js";
 import { classifyDevice } from "./naming.js";
 import type { Bridge, EvidenceRef, OvsPort } from "./types.js";
@@ -25,10 +34,12 @@ function readOvsdb(ev: EvidenceReader, node: string): OvsdbView {
   const owner = `node:${node}`;
   const rows = (id: string) => ev.parse(owner, ev.item(node, id), parseOvsdbList);
   const byName = (r: ReturnType<typeof rows>): Map<string, OvsdbRow> =>
-    new Map((r?.value ?? []).flatMap((row) => {
-      const name = colString(row, "name");
-      return name === undefined ? [] : [[name, row] as const];
-    }));
+    new Map(
+      (r?.value ?? []).flatMap((row) => {
+        const name = colString(row, "name");
+        return name === undefined ? [] : [[name, row] as const];
+      }),
+    );
   const ifaces = rows("ovsdb-interface");
   const ports = rows("ovsdb-port");
   const bridges = rows("ovsdb-bridge");
@@ -41,7 +52,11 @@ function readOvsdb(ev: EvidenceReader, node: string): OvsdbView {
 }
 
 function numbers(row: OvsdbRow | undefined, col: string): number[] {
-  return row ? colSet(row, col).map((a) => Number(atomText(a))).filter((n) => Number.isInteger(n)) : [];
+  return row
+    ? colSet(row, col)
+        .map((a) => Number(atomText(a)))
+        .filter((n) => Number.isInteger(n))
+    : [];
 }
 
 function makePort(
@@ -100,7 +115,9 @@ export function buildBridges(ev: EvidenceReader, node: string): Bridge[] {
     if (show.value.loosePorts.length > 0) {
       bridges.push({
         name: EXCERPT_BRIDGE,
-        ports: show.value.loosePorts.map((p) => makePort(p.name, EXCERPT_BRIDGE, lineRef(show.ref, p.line), db, p)),
+        ports: show.value.loosePorts.map((p) =>
+          makePort(p.name, EXCERPT_BRIDGE, lineRef(show.ref, p.line), db, p),
+        ),
         ofports: new Map(),
         evidence: show.ref,
       });
@@ -129,7 +146,8 @@ export function buildBridges(ev: EvidenceReader, node: string): Bridge[] {
 
   for (const bridge of bridges) {
     if (bridge.name === EXCERPT_BRIDGE) continue;
-    for (const p of bridge.ports) if (p.ofport !== undefined && p.ofport > 0) bridge.ofports.set(p.ofport, p.name);
+    for (const p of bridge.ports)
+      if (p.ofport !== undefined && p.ofport > 0) bridge.ofports.set(p.ofport, p.name);
     const shown = ev.parse(owner, ev.item(node, "ovs-ofctl-show", bridge.name), parseOfctlShow);
     for (const p of shown?.value.ports ?? []) {
       if (typeof p.ofport !== "number") continue;

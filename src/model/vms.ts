@@ -32,7 +32,11 @@ function chainOf(iface: LibvirtInterface, w: Wiring): VmInterface["chain"] {
   }
   if (src && classifyDevice(src).role === "hybrid-bridge") {
     const qbr = w.linuxBridges.find((b) => b.name === src);
-    chain.push({ device: src, present: qbr !== undefined || hasLink(src), ...(qbr || !hasLink(src) ? {} : { note: "link exists but bridge membership unknown" }) });
+    chain.push({
+      device: src,
+      present: qbr !== undefined || hasLink(src),
+      ...(qbr || !hasLink(src) ? {} : { note: "link exists but bridge membership unknown" }),
+    });
     const stem = classifyDevice(src).portStem!;
     const qvb = `qvb${stem}`;
     const qvo = `qvo${stem}`;
@@ -46,11 +50,18 @@ function chainOf(iface: LibvirtInterface, w: Wiring): VmInterface["chain"] {
     chain.push({
       device: qvo,
       present: port !== undefined || hasLink(qvo),
-      ...(port ? { note: `on ${port.bridge}${port.tag !== undefined ? ` tag ${port.tag}` : " without tag"}` } : {}),
+      ...(port
+        ? { note: `on ${port.bridge}${port.tag !== undefined ? ` tag ${port.tag}` : " without tag"}` }
+        : {}),
     });
   } else if (tap) {
     const port = ovsPort(w, tap);
-    if (port) chain[0] = { device: tap, present: true, note: `on ${port.bridge}${port.tag !== undefined ? ` tag ${port.tag}` : " without tag"}` };
+    if (port)
+      chain[0] = {
+        device: tap,
+        present: true,
+        note: `on ${port.bridge}${port.tag !== undefined ? ` tag ${port.tag}` : " without tag"}`,
+      };
   }
   return chain;
 }
@@ -66,7 +77,9 @@ function toVm(domain: LibvirtDomain, fallbackName: string, ref: EvidenceRef, w: 
       const portId =
         i.virtualport?.interfaceId ??
         (i.targetDev ? ovsPort(w, i.targetDev)?.externalIds["iface-id"] : undefined) ??
-        (i.sourceBridge ? ovsPort(w, `qvo${classifyDevice(i.sourceBridge).portStem}`)?.externalIds["iface-id"] : undefined);
+        (i.sourceBridge
+          ? ovsPort(w, `qvo${classifyDevice(i.sourceBridge).portStem}`)?.externalIds["iface-id"]
+          : undefined);
       if (portId !== undefined) out.neutronPortId = portId;
       return out;
     }),

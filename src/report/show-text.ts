@@ -22,7 +22,12 @@ function portLine(p: OvsPort, model: CloudModel): string {
 function describePort(port: NeutronPort, model: CloudModel): string {
   const net = model.networks.find((n) => n.id === port.networkId);
   const ips = port.fixedIps.map((f) => f.ip).join(",");
-  return [`port ${port.id.slice(0, 8)}`, net ? `net ${net.name}` : undefined, ips || undefined, port.deviceOwner]
+  return [
+    `port ${port.id.slice(0, 8)}`,
+    net ? `net ${net.name}` : undefined,
+    ips || undefined,
+    port.deviceOwner,
+  ]
     .filter(Boolean)
     .join(" ");
 }
@@ -32,29 +37,40 @@ function bridgeBlock(b: Bridge, model: CloudModel): string[] {
   if (b.failMode) head.push(`fail_mode ${b.failMode}`);
   if (b.datapathType) head.push(`datapath ${b.datapathType}`);
   if (b.flows) head.push(pc.dim(`${b.flows.flows.length} flows`));
-  const ports = [...b.ports].sort((x, y) => (x.ofport ?? 1e9) - (y.ofport ?? 1e9) || x.name.localeCompare(y.name));
+  const ports = [...b.ports].sort(
+    (x, y) => (x.ofport ?? 1e9) - (y.ofport ?? 1e9) || x.name.localeCompare(y.name),
+  );
   return [`  ${head.join("  ")}`, ...ports.map((p) => `    ${portLine(p, model)}`)];
 }
 
 function nodeBlock(node: NodeModel, model: CloudModel): string[] {
-  const out = [pc.bold(pc.cyan(`node ${node.name}`)) + (node.roles.length ? `  [${node.roles.join(", ")}]` : "")];
+  const out = [
+    pc.bold(pc.cyan(`node ${node.name}`)) + (node.roles.length ? `  [${node.roles.join(", ")}]` : ""),
+  ];
   if (node.nics.length) {
     out.push("  NICs");
     for (const nic of node.nics) {
       const l = nic.link;
       const bits = [`    ${nic.name}`, nic.role ? `${nic.role}${nic.physnet ? `(${nic.physnet})` : ""}` : ""];
-      if (l) bits.push(l.up && l.lowerUp ? pc.green("UP") : pc.red(l.up ? "NO-CARRIER" : "DOWN"), l.mtu ? `mtu ${l.mtu}` : "");
+      if (l)
+        bits.push(
+          l.up && l.lowerUp ? pc.green("UP") : pc.red(l.up ? "NO-CARRIER" : "DOWN"),
+          l.mtu ? `mtu ${l.mtu}` : "",
+        );
       if (nic.bridge) bits.push(`in ${nic.bridge}`);
       if (nic.driver?.driver) bits.push(pc.dim(`driver ${nic.driver.driver}`));
       if (nic.lldp) {
         const x = nic.lldp;
-        bits.push(`— switch ${x.systemName ?? "?"} port ${x.portDescr ?? x.portId ?? "?"}${x.pvid !== undefined ? ` PVID ${x.pvid}` : ""} ${x.mode}`);
+        bits.push(
+          `— switch ${x.systemName ?? "?"} port ${x.portDescr ?? x.portId ?? "?"}${x.pvid !== undefined ? ` PVID ${x.pvid}` : ""} ${x.mode}`,
+        );
       } else bits.push(pc.dim("— no LLDP seen"));
       out.push(bits.filter(Boolean).join("  "));
     }
   }
   for (const b of node.bridges) out.push(...bridgeBlock(b, model));
-  for (const lb of node.linuxBridges) out.push(`  ${pc.bold(lb.name)}  ${pc.dim("linux bridge")}  ${lb.interfaces.join(", ")}`);
+  for (const lb of node.linuxBridges)
+    out.push(`  ${pc.bold(lb.name)}  ${pc.dim("linux bridge")}  ${lb.interfaces.join(", ")}`);
   for (const ns of node.namespaces) {
     const owner =
       ns.kind === "qrouter"
@@ -74,7 +90,10 @@ function nodeBlock(node: NodeModel, model: CloudModel): string[] {
     out.push(`  ${pc.bold(`VM ${vm.domain}`)}${vm.uuid ? pc.dim(` ${vm.uuid}`) : ""}`);
     for (const i of vm.interfaces) {
       const chain = i.chain
-        .map((c) => (c.present ? c.device : pc.red(`${c.device} (missing)`)) + (c.note ? pc.dim(` [${c.note}]`) : ""))
+        .map(
+          (c) =>
+            (c.present ? c.device : pc.red(`${c.device} (missing)`)) + (c.note ? pc.dim(` [${c.note}]`) : ""),
+        )
         .join(" → ");
       const port = i.neutronPortId ? model.ports.find((p) => p.id === i.neutronPortId) : undefined;
       out.push(`    ${i.mac ?? "?"}  ${chain}${port ? pc.dim(`  ${describePort(port, model)}`) : ""}`);
@@ -107,9 +126,16 @@ export function renderShowText(model: CloudModel): string {
       }),
     ]);
   }
-  out.push(pc.bold("VLAN translation (local VLAN per node: br-int ingress flow / provider-bridge egress flow / port tags)"));
+  out.push(
+    pc.bold(
+      "VLAN translation (local VLAN per node: br-int ingress flow / provider-bridge egress flow / port tags)",
+    ),
+  );
   out.push(table.toString());
-  const problems = [...model.warnings.map((w) => `${w.object}: ${w.message}`), ...model.issues.map((i) => `${i.object}: ${i.message}`)];
+  const problems = [
+    ...model.warnings.map((w) => `${w.object}: ${w.message}`),
+    ...model.issues.map((i) => `${i.object}: ${i.message}`),
+  ];
   if (problems.length) {
     out.push("", pc.yellow(`${problems.length} gaps in the evidence (parsing goes on without them):`));
     for (const p of problems) out.push(`  ${p}`);

@@ -39,8 +39,11 @@ export function vlanTable(model: CloudModel): VlanRow[] {
     const add = (t: VlanTranslation) => {
       // A network's translation can be recorded without physnet (no bridge_mappings in the snapshot): match by id.
       const known =
-        [...rows.values()].find((r) => r.segmentationId === t.segmentationId && (t.physnet === undefined || r.physnet === t.physnet || r.physnet === undefined)) ??
-        rowFor(t.physnet, t.segmentationId);
+        [...rows.values()].find(
+          (r) =>
+            r.segmentationId === t.segmentationId &&
+            (t.physnet === undefined || r.physnet === t.physnet || r.physnet === undefined),
+        ) ?? rowFor(t.physnet, t.segmentationId);
       const cell = (known.perNode[node.name] ??= { ingress: [], egress: [], portTags: [] });
       const list = t.direction === "ingress" ? cell.ingress : cell.egress;
       if (!list.includes(t.localVlan)) list.push(t.localVlan);

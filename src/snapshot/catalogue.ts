@@ -118,7 +118,9 @@ export const CATALOGUE: readonly EvidenceSpec[] = [
     scope: "node",
     roles: [],
     param: "nic",
-    commands: (nic) => [["timeout", "65", "tcpdump", "-vvv", "-s", "1500", "-c", "1", "ether", "proto", "0x88cc", "-i", nic]],
+    commands: (nic) => [
+      ["timeout", "65", "tcpdump", "-vvv", "-s", "1500", "-c", "1", "ether", "proto", "0x88cc", "-i", nic],
+    ],
     sosPaths: none,
     parser: "lldp",
     description: "one LLDP frame per NIC: switch name, port, PVID, VLANs (the guide's first check)",
@@ -136,7 +138,10 @@ export const CATALOGUE: readonly EvidenceSpec[] = [
     id: "bridge-link",
     scope: "node",
     roles: ["compute"],
-    commands: () => [["bridge", "link", "show"], ["brctl", "show"]],
+    commands: () => [
+      ["bridge", "link", "show"],
+      ["brctl", "show"],
+    ],
     sosPaths: () => ["sos_commands/networking/bridge_-d_link_show", "sos_commands/networking/brctl_show"],
     parser: "brctl",
     description: "Linux bridges of the hybrid firewall (qbr with qvb and tap)",
@@ -261,20 +266,60 @@ export const CATALOGUE: readonly EvidenceSpec[] = [
   // Cloud-wide API/CLI/DB views.
   ...(
     [
-      ["openstack-network-list", ["openstack", "network", "list", "--long", "-f", "json"], "openstack_network_list"],
-      ["openstack-subnet-list", ["openstack", "subnet", "list", "--long", "-f", "json"], "openstack_subnet_list"],
+      [
+        "openstack-network-list",
+        ["openstack", "network", "list", "--long", "-f", "json"],
+        "openstack_network_list",
+      ],
+      [
+        "openstack-subnet-list",
+        ["openstack", "subnet", "list", "--long", "-f", "json"],
+        "openstack_subnet_list",
+      ],
       ["openstack-port-list", ["openstack", "port", "list", "--long", "-f", "json"], "openstack_port_list"],
-      ["openstack-router-list", ["openstack", "router", "list", "--long", "-f", "json"], "openstack_router_list"],
-      ["openstack-network-agent-list", ["openstack", "network", "agent", "list", "-f", "json"], "openstack_network_agent_list"],
-      ["openstack-security-group-rule-list", ["openstack", "security", "group", "rule", "list", "--long", "-f", "json"], ""],
-      ["openstack-floating-ip-list", ["openstack", "floating", "ip", "list", "--long", "-f", "json"], "openstack_floating_ip_list"],
-      ["openstack-compute-service-list", ["openstack", "compute", "service", "list", "-f", "json"], "openstack_compute_service_list"],
-      ["openstack-hypervisor-stats", ["openstack", "hypervisor", "stats", "show", "-f", "json"], "openstack_hypervisor_stats_show"],
-      ["openstack-server-list", ["openstack", "server", "list", "--all-projects", "--long", "-f", "json"], "openstack_server_list_--all-projects"],
+      [
+        "openstack-router-list",
+        ["openstack", "router", "list", "--long", "-f", "json"],
+        "openstack_router_list",
+      ],
+      [
+        "openstack-network-agent-list",
+        ["openstack", "network", "agent", "list", "-f", "json"],
+        "openstack_network_agent_list",
+      ],
+      [
+        "openstack-security-group-rule-list",
+        ["openstack", "security", "group", "rule", "list", "--long", "-f", "json"],
+        "",
+      ],
+      [
+        "openstack-floating-ip-list",
+        ["openstack", "floating", "ip", "list", "--long", "-f", "json"],
+        "openstack_floating_ip_list",
+      ],
+      [
+        "openstack-compute-service-list",
+        ["openstack", "compute", "service", "list", "-f", "json"],
+        "openstack_compute_service_list",
+      ],
+      [
+        "openstack-hypervisor-stats",
+        ["openstack", "hypervisor", "stats", "show", "-f", "json"],
+        "openstack_hypervisor_stats_show",
+      ],
+      [
+        "openstack-server-list",
+        ["openstack", "server", "list", "--all-projects", "--long", "-f", "json"],
+        "openstack_server_list_--all-projects",
+      ],
       ["neutron-net-list", ["neutron", "net-list"], ""],
       ["nova-service-list", ["nova", "service-list"], ""],
       ["nova-hypervisor-stats", ["nova", "hypervisor-stats"], ""],
-      ["mysql-ml2-vlan-allocations", ["mysql", "neutron", "-t", "-e", "select * from ml2_vlan_allocations"], ""],
+      [
+        "mysql-ml2-vlan-allocations",
+        ["mysql", "neutron", "-t", "-e", "select * from ml2_vlan_allocations"],
+        "",
+      ],
     ] as const
   ).map(
     ([id, argv, sos]): EvidenceSpec => ({
@@ -295,13 +340,48 @@ export const CATALOGUE: readonly EvidenceSpec[] = [
       ["neutron-api-subnets", "network", "/v2.0/subnets", ["openstack", "subnet", "list", "-f", "json"]],
       ["neutron-api-ports", "network", "/v2.0/ports", ["openstack", "port", "list", "-f", "json"]],
       ["neutron-api-routers", "network", "/v2.0/routers", ["openstack", "router", "list", "-f", "json"]],
-      ["neutron-api-agents", "network", "/v2.0/agents", ["openstack", "network", "agent", "list", "-f", "json"]],
-      ["neutron-api-floatingips", "network", "/v2.0/floatingips", ["openstack", "floating", "ip", "list", "-f", "json"]],
-      ["neutron-api-security-groups", "network", "/v2.0/security-groups", ["openstack", "security", "group", "list", "-f", "json"]],
-      ["neutron-api-security-group-rules", "network", "/v2.0/security-group-rules", ["openstack", "security", "group", "rule", "list", "-f", "json"]],
-      ["nova-api-services", "compute", "/os-services", ["openstack", "compute", "service", "list", "-f", "json"]],
-      ["nova-api-hypervisors", "compute", "/os-hypervisors/detail", ["openstack", "hypervisor", "list", "--long", "-f", "json"]],
-      ["nova-api-servers", "compute", "/servers/detail?all_tenants=1", ["openstack", "server", "list", "--all-projects", "-f", "json"]],
+      [
+        "neutron-api-agents",
+        "network",
+        "/v2.0/agents",
+        ["openstack", "network", "agent", "list", "-f", "json"],
+      ],
+      [
+        "neutron-api-floatingips",
+        "network",
+        "/v2.0/floatingips",
+        ["openstack", "floating", "ip", "list", "-f", "json"],
+      ],
+      [
+        "neutron-api-security-groups",
+        "network",
+        "/v2.0/security-groups",
+        ["openstack", "security", "group", "list", "-f", "json"],
+      ],
+      [
+        "neutron-api-security-group-rules",
+        "network",
+        "/v2.0/security-group-rules",
+        ["openstack", "security", "group", "rule", "list", "-f", "json"],
+      ],
+      [
+        "nova-api-services",
+        "compute",
+        "/os-services",
+        ["openstack", "compute", "service", "list", "-f", "json"],
+      ],
+      [
+        "nova-api-hypervisors",
+        "compute",
+        "/os-hypervisors/detail",
+        ["openstack", "hypervisor", "list", "--long", "-f", "json"],
+      ],
+      [
+        "nova-api-servers",
+        "compute",
+        "/servers/detail?all_tenants=1",
+        ["openstack", "server", "list", "--all-projects", "-f", "json"],
+      ],
     ] as const
   ).map(
     ([id, service, path, argv]): EvidenceSpec => ({

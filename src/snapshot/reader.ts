@@ -2,7 +2,7 @@
  * Reads a snapshot folder. Missing or malformed pieces become warnings that name the file; only a
  * folder that is not a snapshot at all is an error.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { splitEvidenceKey } from "./catalogue.js";
 import {
@@ -49,7 +49,12 @@ function zodMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function readCommands(root: string, dir: string, owner: string, warnings: SnapshotWarning[]): Map<string, EvidenceItem> {
+function readCommands(
+  root: string,
+  dir: string,
+  owner: string,
+  warnings: SnapshotWarning[],
+): Map<string, EvidenceItem> {
   const items = new Map<string, EvidenceItem>();
   if (!existsSync(dir)) return items;
   for (const name of readdirSync(dir).sort()) {
@@ -97,16 +102,22 @@ export function readSnapshot(root: string): Snapshot {
   try {
     meta = SnapshotMetaSchema.parse(readJson(metaPath));
   } catch (err) {
-    throw new Error(`${metaPath} is not a valid snapshot (format ${"netdoctor-snapshot"} v1): ${zodMessage(err)}`, {
-      cause: err,
-    });
+    throw new Error(
+      `${metaPath} is not a valid snapshot (format ${"netdoctor-snapshot"} v1): ${zodMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const warnings: SnapshotWarning[] = [...meta.warnings];
   const nodes = new Map<string, SnapshotNode>();
   for (const name of meta.nodes) {
     const dir = join(root, "nodes", name);
     if (!existsSync(dir)) {
-      warnings.push({ object: `node:${name}`, message: `listed in snapshot.json but nodes/${name}/ is missing` });
+      warnings.push({
+        object: `node:${name}`,
+        message: `listed in snapshot.json but nodes/${name}/ is missing`,
+      });
       continue;
     }
     let nodeMeta: NodeMeta = { name, roles: [], nics: [], warnings: [] };

@@ -24,7 +24,8 @@ const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
 /** Node name → folder name; node names come from inventories, so keep them inside the snapshot. */
 function safeSegment(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`unsafe node or evidence name: ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+    throw new Error(`unsafe node or evidence name: ${JSON.stringify(name)}`);
   return name;
 }
 
@@ -41,13 +42,16 @@ export class SnapshotWriter {
   }
 
   private evidenceDir(node: string | null): string {
-    return node === null ? join(this.root, "cloud", "commands") : join(this.root, "nodes", safeSegment(node), "commands");
+    return node === null
+      ? join(this.root, "cloud", "commands")
+      : join(this.root, "nodes", safeSegment(node), "commands");
   }
 
   /** One command output plus its metadata sidecar. `node` null = cloud-wide. */
   evidence(node: string | null, meta: EvidenceMeta, stdout: string): void {
     const key = evidenceKey(meta.id, meta.param);
-    if (key.includes("/") || key.startsWith(".")) throw new Error(`unsafe evidence key ${JSON.stringify(key)}`);
+    if (key.includes("/") || key.startsWith("."))
+      throw new Error(`unsafe evidence key ${JSON.stringify(key)}`);
     const dir = this.evidenceDir(node);
     write(join(dir, `${key}.txt`), stdout);
     write(join(dir, `${key}.meta.json`), json(meta));
