@@ -35,6 +35,10 @@ export function vlanTable(model: CloudModel): VlanRow[] {
     row.networkId = net.id;
     row.networkType = net.networkType;
   }
+  const cellOf = (row: VlanRow, node: string) => {
+    row.perNode[node] ??= { ingress: [], egress: [], portTags: [] };
+    return row.perNode[node];
+  };
   for (const node of model.nodes) {
     const add = (t: VlanTranslation) => {
       // A network's translation can be recorded without physnet (no bridge_mappings in the snapshot): match by id.
@@ -44,7 +48,7 @@ export function vlanTable(model: CloudModel): VlanRow[] {
             r.segmentationId === t.segmentationId &&
             (t.physnet === undefined || r.physnet === t.physnet || r.physnet === undefined),
         ) ?? rowFor(t.physnet, t.segmentationId);
-      const cell = (known.perNode[node.name] ??= { ingress: [], egress: [], portTags: [] });
+      const cell = cellOf(known, node.name);
       const list = t.direction === "ingress" ? cell.ingress : cell.egress;
       if (!list.includes(t.localVlan)) list.push(t.localVlan);
     };
@@ -58,7 +62,7 @@ export function vlanTable(model: CloudModel): VlanRow[] {
         if (!net) continue;
         const row = [...rows.values()].find((r) => r.networkId === net.id);
         if (!row) continue;
-        const cell = (row.perNode[node.name] ??= { ingress: [], egress: [], portTags: [] });
+        const cell = cellOf(row, node.name);
         if (!cell.portTags.includes(p.tag)) cell.portTags.push(p.tag);
       }
     }
