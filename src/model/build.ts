@@ -2,9 +2,11 @@
  * snapshot → CloudModel. Pure with respect to the cloud: it reads only the snapshot, and everything it cannot
  * read becomes a ModelIssue naming the file and line, never an exception.
  */
+import { parsePs } from "../parse/ps.js";
+import { parseSysctl } from "../parse/sysctl.js";
 import type { Snapshot } from "../snapshot/reader.js";
 import { buildConfig } from "./config.js";
-import { EvidenceReader } from "./evidence.js";
+import { EvidenceReader, lineRef } from "./evidence.js";
 import { buildLinks, buildLinuxBridges, buildNamespaces } from "./linux.js";
 import { classifyDevice } from "./naming.js";
 import { buildCloud } from "./neutron.js";
@@ -23,6 +25,8 @@ export function buildModel(snap: Snapshot): CloudModel {
     const bridges = buildBridges(ev, name);
     const linuxBridges = buildLinuxBridges(ev, name);
     const config = buildConfig(ev, name);
+    const sysctl = ev.parse(`node:${name}`, ev.item(name, "sysctl"), parseSysctl);
+    const ps = ev.parse(`node:${name}`, ev.item(name, "ps"), parsePs);
     nodes.push({
       name,
       roles: node.meta.roles,
@@ -34,6 +38,11 @@ export function buildModel(snap: Snapshot): CloudModel {
       vms: buildVms(ev, name, { links, linuxBridges, bridges }),
       vlanTranslations: deriveVlanTranslations(bridges, config.bridgeMappings),
       config,
+      sysctl: sysctl?.value ?? {},
+      ...(sysctl ? { sysctlEvidence: sysctl.ref } : {}),
+      ...(ps
+        ? { processes: ps.value.map((p) => ({ ...p, evidence: lineRef(ps.ref, p.line, p.args) })) }
+        : {}),
     });
   }
   linkNeutronPorts(nodes, cloud.ports);

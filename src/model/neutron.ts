@@ -9,9 +9,11 @@ import {
   parseCliTable,
   toAgents,
   toComputeServices,
+  toFloatingIps,
   toHypervisorStats,
   toNetworks,
   toPorts,
+  toSecgroupRules,
   toSubnets,
   toVlanAllocations,
 } from "../parse/openstack-cli.js";
@@ -160,6 +162,20 @@ export function buildCloud(ev: EvidenceReader): Omit<CloudModel, "nodes" | "issu
       ).slice(0, 1),
     ),
     vlanAllocations: withRef(read(ev, ["mysql-ml2-vlan-allocations"], toVlanAllocations)),
+    securityGroupRules: withRef(
+      read(
+        ev,
+        [
+          "neutron-api-security-group-rules",
+          "openstack-security-group-rule-list",
+          "nova-secgroup-list-rules",
+        ],
+        toSecgroupRules,
+      ).slice(0, 1),
+    ),
+    floatingIps: withRef(
+      read(ev, ["neutron-api-floatingips", "openstack-floating-ip-list"], toFloatingIps).slice(0, 1),
+    ),
   };
   if (stats?.items[0]) cloud.hypervisorStats = { ...stats.items[0], evidence: stats.ref };
   return cloud;

@@ -3,7 +3,14 @@
  * read only this. Every fact that came from a file carries an EvidenceRef so a finding can quote it.
  */
 import type { Flow } from "../openflow/flow.js";
-import type { CliAgent, ComputeService, HypervisorStats, VlanAllocation } from "../parse/openstack-cli.js";
+import type {
+  CliAgent,
+  ComputeService,
+  FloatingIp,
+  HypervisorStats,
+  SecgroupRule,
+  VlanAllocation,
+} from "../parse/openstack-cli.js";
 import type { NodeMeta, SnapshotWarning } from "../snapshot/format.js";
 import type { DeviceRole } from "./naming.js";
 
@@ -181,6 +188,11 @@ export interface NodeModel {
   vms: Vm[];
   vlanTranslations: VlanTranslation[];
   config: NodeConfig;
+  /** Kernel settings read (`sysctl`), with where they were read. */
+  sysctl: Record<string, string>;
+  sysctlEvidence?: EvidenceRef;
+  /** Running processes, when the snapshot has a process list. */
+  processes?: { pid: number; elapsed?: number; args: string; evidence: EvidenceRef }[];
 }
 
 export interface Network {
@@ -239,6 +251,8 @@ export interface CloudModel {
   computeServices: (ComputeService & { evidence: EvidenceRef })[];
   hypervisorStats?: HypervisorStats & { evidence: EvidenceRef };
   vlanAllocations: (VlanAllocation & { evidence: EvidenceRef })[];
+  securityGroupRules: (SecgroupRule & { evidence: EvidenceRef })[];
+  floatingIps: (FloatingIp & { evidence: EvidenceRef })[];
   /** Everything the model could not read: parse errors with file and line, missing evidence. */
   issues: ModelIssue[];
   warnings: SnapshotWarning[];

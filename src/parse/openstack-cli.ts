@@ -643,3 +643,29 @@ export function toSecgroupRules(input: CliInput): SecgroupRule[] {
     });
   });
 }
+
+export interface FloatingIp {
+  id?: string;
+  floatingIp?: string;
+  fixedIp?: string;
+  portId?: string;
+  routerId?: string;
+  floatingNetworkId?: string;
+  status?: string;
+}
+
+/** `openstack floating ip list --long` or the API's floatingips. */
+export function toFloatingIps(input: CliInput): FloatingIp[] {
+  return recordsOf(input).map((r) => {
+    const f = new Fields(r);
+    return compact<FloatingIp>({
+      id: f.str("id"),
+      floatingIp: f.str("floating_ip_address"),
+      fixedIp: f.str("fixed_ip_address"),
+      portId: f.str("port_id", "port"),
+      routerId: f.str("router_id", "router"),
+      floatingNetworkId: f.str("floating_network_id", "floating_network"),
+      status: f.str("status"),
+    });
+  });
+}

@@ -155,6 +155,42 @@ export const CATALOGUE: readonly EvidenceSpec[] = [
     parser: "iptables",
     description: "host firewall: hybrid security-group chains (sosreports only hold the -vnxL listing)",
   },
+  {
+    id: "sysctl",
+    scope: "node",
+    roles: [],
+    commands: () => [
+      [
+        "sysctl",
+        "net.bridge.bridge-nf-call-iptables",
+        "net.bridge.bridge-nf-call-ip6tables",
+        "net.ipv4.ip_forward",
+        "net.netfilter.nf_conntrack_count",
+        "net.netfilter.nf_conntrack_max",
+      ],
+    ],
+    sosPaths: () => ["sos_commands/kernel/sysctl_-a"],
+    parser: "sysctl",
+    description: "br_netfilter (hybrid security groups), forwarding, conntrack usage",
+  },
+  {
+    id: "ps",
+    scope: "node",
+    roles: [],
+    commands: () => [["ps", "-eo", "pid,etimes,args"]],
+    sosPaths: () => ["sos_commands/process/ps_auxwww"],
+    parser: "ps",
+    description: "which daemons run (ovs-vswitchd, Neutron agents, dnsmasq, keepalived) and since when",
+  },
+  {
+    id: "ovs-list-tunnels",
+    scope: "node",
+    roles: [],
+    commands: () => [["ovs-appctl", "ofproto/list-tunnels"]],
+    sosPaths: () => ["sos_commands/openvswitch/ovs-appctl_ofproto.list-tunnels"],
+    parser: "ovs-appctl",
+    description: "tunnel ports and their endpoints (VXLAN/GRE)",
+  },
   // Namespaces (qrouter-, qdhcp-, …).
   {
     id: "ns-ip-addr",
