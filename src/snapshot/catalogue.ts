@@ -119,7 +119,7 @@ export const CATALOGUE: readonly EvidenceSpec[] = [
     roles: [],
     param: "nic",
     commands: (nic) => [
-      ["timeout", "65", "tcpdump", "-vvv", "-s", "1500", "-c", "1", "ether", "proto", "0x88cc", "-i", nic],
+      ["timeout", "35", "tcpdump", "-vvv", "-s", "1500", "-c", "1", "ether", "proto", "0x88cc", "-i", nic],
     ],
     sosPaths: none,
     parser: "lldp",
@@ -223,6 +223,15 @@ export const CATALOGUE: readonly EvidenceSpec[] = [
     description: "NAT inside a router namespace (SNAT, floating-IP DNAT)",
   },
   // Open vSwitch.
+  {
+    id: "ovs-vsctl-list-br",
+    scope: "node",
+    roles: [],
+    commands: () => [["ovs-vsctl", "list-br"]],
+    sosPaths: () => ["sos_commands/openvswitch/ovs-vsctl_-t_5_list-br"],
+    parser: "lines",
+    description: "bridge names: which per-bridge commands to run",
+  },
   {
     id: "ovs-vsctl-show",
     scope: "node",
