@@ -44,18 +44,34 @@ interface ActionBase {
 }
 
 export type Action =
-  | (ActionBase & { kind: "output"; port: string; quoted?: boolean })
+  | (ActionBase & {
+      kind: "output";
+      /** Port number, reserved name, `--names` name (unquoted) or field (`NXM_NX_REG0[]`), as written. */
+      port: string;
+      quoted?: boolean;
+      /** `output(port=…,max_len=N)`: bytes to send. */
+      maxLen?: number;
+    })
   | (ActionBase & { kind: "normal" | "local" | "in_port" | "flood" | "all" | "drop" })
   | (ActionBase & { kind: "controller"; params: Record<string, string> })
   | (ActionBase & { kind: "mod_vlan_vid"; vid: number })
   | (ActionBase & { kind: "mod_vlan_pcp"; pcp: number })
   | (ActionBase & { kind: "strip_vlan" | "pop_vlan" })
   | (ActionBase & { kind: "push_vlan"; ethertype: string })
+  /** Also `set_tunnel:V` / `set_tunnel64:V` (field `tun_id`; `name` keeps the keyword). */
   | (ActionBase & { kind: "set_field"; field: string; value: string; mask?: string })
   | (ActionBase & { kind: "load"; value: string; dst: FieldRef })
   | (ActionBase & { kind: "move"; src: FieldRef; dst: FieldRef })
-  | (ActionBase & { kind: "resubmit"; port?: string; table?: number; ct?: boolean })
-  | (ActionBase & { kind: "goto_table"; table: number })
+  | (ActionBase & {
+      kind: "resubmit";
+      /** As written, quotes included (`IN_PORT`, `3`, `"tap1"`); absent when empty (`resubmit(,60)`). */
+      port?: string;
+      table?: number;
+      /** Set (and `table` is -1) when the table was printed by name. */
+      tableName?: string;
+      ct?: boolean;
+    })
+  | (ActionBase & { kind: "goto_table"; table: number; tableName?: string })
   | (ActionBase & {
       kind: "ct";
       commit: boolean;
@@ -70,17 +86,31 @@ export type Action =
   | (ActionBase & { kind: "learn"; specs: string[] })
   | (ActionBase & { kind: "conjunction"; id: number; clause: number; nClauses: number })
   | (ActionBase & { kind: "note"; hex: string })
+  /** `mod_dl_src:…`, `mod_nw_dst:…`, …: `field` is the part after `mod_` (`dl_src`). */
   | (ActionBase & { kind: "mod_field"; field: string; value: string })
   /** Anything else OVS prints (dec_ttl, set_queue, meter:, write_metadata, …): kept, not interpreted. */
-  | (ActionBase & { kind: "other" });
+  | (ActionBase & {
+      kind: "other";
+      /** The whole action as written, so it can be printed back unchanged. */
+      raw?: string;
+    });
 
+/**
+ * Flows from parse/ofctl-flows.ts build `info`, `match`, `actions` and `actionsSpan` from `text` on
+ * first access (a dump can hold hundreds of thousands of flows): read and assign them as usual;
+ * JSON.stringify gives every field, while a spread (`{...flow}`) copies only those already read.
+ */
 export interface Flow {
   /** 1-based line number in the dump file. */
   line: number;
   /** The line exactly as it was in the dump. */
   text: string;
+  /** `0x0` when the dump does not print one (ovs-appctl bridge/dump-flows). */
   cookie: string;
+  /** -1 when the table was printed only by name (see tableName). */
   table: number;
+  /** Table name as printed by `--names` when the table has one. */
+  tableName?: string;
   /** OVS default priority when absent is 32768. */
   priority: number;
   nPackets?: number;
@@ -89,7 +119,7 @@ export interface Flow {
   duration?: number;
   idleAge?: number;
   hardAge?: number;
-  /** Every info field as written, known or not (lossless). */
+  /** Every info field as written, known or not (lossless); `priority` is kept here too, not in `match`. */
   info: FlowInfoField[];
   match: MatchField[];
   actions: Action[];
