@@ -1,10 +1,11 @@
 #!/bin/sh
-# Installs everything the test suite needs on a fresh Debian 12 machine (run as root), then the npm packages.
-# The tests use real components (Open vSwitch userspace datapath, namespaces, tcpdump, lldpd), never mocks.
+# Installs everything the test suite needs on a fresh Debian 12 machine (run as root): the npm packages, then the
+# Debian packages of the real components the tests drive (Open vSwitch userspace datapath, iproute2 namespaces,
+# tcpdump, lldpd, RabbitMQ and Neutron for the lab). The package list lives in src/lab/install.ts; it installs
+# with service starts disabled, so nothing machine-wide starts.
 set -eu
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends \
-  openvswitch-switch python3-openvswitch python3-netaddr \
-  iproute2 iptables tcpdump lldpd ethtool iputils-ping procps
+cd "$(dirname "$0")/.."
 npm ci
+node --import tsx src/lab/install.ts
+# Test- and bench-only extras: the Open vSwitch project's Python flow parser needs netaddr (bench peer).
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-netaddr

@@ -6,6 +6,7 @@ buildProgram()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
     process.stderr.write(`netdoctor: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (err instanceof Error && err.cause !== undefined) process.stderr.write(`  cause: ${String(err.cause)}\n`);
+    if (err instanceof Error && err.cause !== undefined)
+      process.stderr.write(`  cause: ${String(err.cause)}\n`);
     process.exitCode = EXIT_FAILED;
   });

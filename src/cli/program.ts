@@ -2,6 +2,7 @@
  * netdoctor's command line: only wiring. Each command lives in its own file and registers itself here.
  */
 import { Command } from "@commander-js/extra-typings";
+import { registerLab } from "../lab/cli.js";
 import { registerCheck } from "./check.js";
 import { registerCollect } from "./collect.js";
 import { VERSION } from "./constants.js";
@@ -20,5 +21,6 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerRules(program);
   registerCollect(program);
+  registerLab(program);
   return program;
 }

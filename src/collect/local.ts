@@ -1,42 +1,6 @@
-/** Runs commands on this host (or, with a prefix, inside a namespace of it: the lab's nodes). */
-import { execFile } from "node:child_process";
+/** Runs commands on this host (or, with a wrapper, inside a namespace of it: the lab's nodes). */
+import { run } from "../exec/run.js";
 import type { ExecResult, Transport } from "./transport.js";
-
-/** Runs an argv, never throwing: a command that cannot start or times out is a result with exitCode null. */
-export function execArgv(
-  argv: readonly string[],
-  timeoutMs: number,
-  env?: NodeJS.ProcessEnv,
-): Promise<ExecResult> {
-  const started = performance.now();
-  const [file, ...args] = argv;
-  return new Promise((resolve) => {
-    if (file === undefined) {
-      resolve({ stdout: "", stderr: "empty command", exitCode: null, durationMs: 0 });
-      return;
-    }
-    execFile(
-      file,
-      args,
-      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: "utf8", env: env ?? process.env },
-      (err, stdout, stderr) => {
-        const durationMs = Math.round(performance.now() - started);
-        if (err === null) {
-          resolve({ stdout, stderr, exitCode: 0, durationMs });
-          return;
-        }
-        const killed = err.killed === true || (err.signal !== undefined && err.signal !== null);
-        const exitCode = typeof err.code === "number" && !killed ? err.code : null;
-        const why = killed
-          ? `timed out after ${timeoutMs} ms`
-          : typeof err.code === "string"
-            ? `${err.code}: ${err.message}`
-            : "";
-        resolve({ stdout, stderr: [stderr.trim(), why].filter(Boolean).join("\n"), exitCode, durationMs });
-      },
-    );
-  });
-}
 
 export class LocalTransport implements Transport {
   /**
@@ -48,7 +12,15 @@ export class LocalTransport implements Transport {
     private readonly wrap: (argv: readonly string[]) => readonly string[] = (a) => a,
   ) {}
 
-  exec(argv: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
-    return execArgv(this.wrap(argv), opts.timeoutMs);
+  async exec(argv: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
+    const started = performance.now();
+    const r = await run(this.wrap(argv), { timeoutMs: opts.timeoutMs, allowFailure: true });
+    // run() reports a command that could not start or was killed as a negative code.
+    return {
+      stdout: r.stdout,
+      stderr: r.stderr,
+      exitCode: r.code >= 0 ? r.code : null,
+      durationMs: Math.round(performance.now() - started),
+    };
   }
 }
