@@ -2,6 +2,8 @@ import { hostname } from "node:os";
 import type { Command } from "@commander-js/extra-typings";
 import { collectSnapshot } from "../collect/collect.js";
 import { LocalTransport } from "../collect/local.js";
+import { LAB_API, labTargets } from "../lab/collect.js";
+import { resolveLabDir } from "../lab/paths.js";
 import { RoleSchema } from "../snapshot/format.js";
 import { EXIT_CLEAN, EXIT_FINDINGS } from "./constants.js";
 
@@ -11,6 +13,7 @@ export function registerCollect(program: Command): void {
     .description("gather an evidence snapshot by running the evidence catalogue's commands (read-only)")
     .requiredOption("-o, --out <dir>", "snapshot folder to write")
     .option("--local", "collect from this host", false)
+    .option("--lab", "collect from the running `netdoctor lab` (its nodes and its Neutron API)", false)
     .option("--name <name>", "node name for --local (default: the host name)")
     .option(
       "--roles <roles>",
@@ -22,21 +25,30 @@ export function registerCollect(program: Command): void {
       "35",
     )
     .action(async (opts) => {
-      if (!opts.local) throw new Error("say where to collect from: --local");
+      if (!opts.local && !opts.lab) throw new Error("say where to collect from: --local or --lab");
+      const progress = (node: string, cmd: string) => process.stderr.write(`[${node}] ${cmd}\n`);
       const roles = opts.roles?.split(",").map((r) => RoleSchema.parse(r.trim()));
-      const summary = await collectSnapshot(
-        opts.out,
-        [
-          {
-            name: opts.name ?? hostname(),
-            transport: new LocalTransport(),
-            lldpWaitSeconds: Number(opts.lldpWait),
-            ...(roles ? { roles } : {}),
-            onCommand: (node, cmd) => process.stderr.write(`[${node}] ${cmd}\n`),
-          },
-        ],
-        { source: "local" },
-      );
+      const summary = opts.lab
+        ? await collectSnapshot(
+            opts.out,
+            labTargets(resolveLabDir()).map((t) => ({ ...t, onCommand: progress })),
+            { source: "lab", api: { endpoints: LAB_API } },
+          )
+        : await collectSnapshot(
+            opts.out,
+            [
+              {
+                name: opts.name ?? hostname(),
+                transport: new LocalTransport(),
+                lldpWaitSeconds: Number(opts.lldpWait),
+                ...(roles ? { roles } : {}),
+                onCommand: progress,
+              },
+            ],
+            { source: "local" },
+          );
+      if (summary.api)
+        process.stderr.write(`API: ${summary.api.fetched} views, ${summary.api.failed} failed\n`);
       for (const n of summary.nodes)
         process.stderr.write(`${n.name}: ${n.commands} commands, ${n.failed} failed\n`);
       for (const f of summary.failedNodes) process.stderr.write(`${f.name}: FAILED: ${f.error}\n`);

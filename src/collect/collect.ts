@@ -5,6 +5,7 @@
 import { hostname } from "node:os";
 import { SnapshotWriter } from "../snapshot/writer.js";
 import { collectNode, type NodeCollectOptions, type NodeCollectResult } from "./node.js";
+import { type ApiAuth, type ApiEndpoints, collectApi } from "./openstack-api.js";
 import type { Transport } from "./transport.js";
 
 export interface CollectTarget extends NodeCollectOptions {
@@ -15,12 +16,18 @@ export interface CollectSummary {
   out: string;
   nodes: NodeCollectResult[];
   failedNodes: { name: string; error: string }[];
+  api?: { fetched: number; failed: number };
 }
 
 export async function collectSnapshot(
   out: string,
   targets: CollectTarget[],
-  opts: { source: string; concurrency?: number; description?: string },
+  opts: {
+    source: string;
+    concurrency?: number;
+    description?: string;
+    api?: { endpoints: ApiEndpoints; auth?: ApiAuth };
+  },
 ): Promise<CollectSummary> {
   const w = new SnapshotWriter(
     out,
@@ -47,6 +54,7 @@ export async function collectSnapshot(
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, targets.length)) }, worker),
   );
+  if (opts.api) summary.api = await collectApi(w, opts.api.endpoints, opts.api.auth);
   w.finish();
   return summary;
 }

@@ -86,7 +86,7 @@ export class SnapshotWriter {
       version: SNAPSHOT_VERSION,
       createdAt,
       source: this.source,
-      nodes: this.nodes,
+      nodes: [...this.nodes].sort(),
       warnings: this.warnings,
       ...(this.description ? { description: this.description } : {}),
     };

@@ -13,6 +13,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { collectSnapshot } from "../../src/collect/collect.js";
+import { LAB_API, labTargets } from "../../src/lab/collect.js";
 import { labDown, listNamespaces } from "../../src/lab/down.js";
 import { aptInstallArgv, isRoot, missingComponents } from "../../src/lab/install.js";
 import { runLadder } from "../../src/lab/ladder.js";
@@ -25,6 +27,9 @@ import { type LabState, readState } from "../../src/lab/state.js";
 import { labStatus } from "../../src/lab/status.js";
 import { LAB_PREFIX, MGMT_HOST, nodeByName, VMS } from "../../src/lab/topology.js";
 import { labUp } from "../../src/lab/up.js";
+import { buildModel } from "../../src/model/build.js";
+import { type VlanRow, vlanTable } from "../../src/report/vlan-table.js";
+import { readSnapshot } from "../../src/snapshot/reader.js";
 
 const CI = process.env["CI"] === "true";
 
@@ -204,6 +209,45 @@ test("lab up: real Neutron, the ping ladder, vlan 324 on em3; lab down leaves no
       assert.match(r.stdout, /^lldp\.em3\.port\.descr=GigabitEthernet2\/0\/3$/m);
       assert.match(r.stdout, /^lldp\.em3\.vlan\.vlan-id=324$/m);
     });
+
+    await t.test(
+      "collect --lab: the catalogue's real commands in each node give the real VLAN translation",
+      async () => {
+        const out = join(parent, "snapshot");
+        const summary = await collectSnapshot(out, labTargets(labDir), {
+          source: "lab",
+          api: { endpoints: LAB_API },
+        });
+        assert.deepEqual(summary.failedNodes, []);
+        assert.ok(
+          summary.api && summary.api.fetched >= 5 && summary.api.failed === 0,
+          JSON.stringify(summary.api),
+        );
+        const model = buildModel(readSnapshot(out));
+        const row = vlanTable(model).find((r) => r.segmentationId === 324);
+        assert.equal(row?.network, "int-net-324");
+        for (const node of ["compute", "controller", "network"]) {
+          const cell: VlanRow["perNode"][string] | undefined = row?.perNode[node];
+          assert.ok(cell !== undefined && cell.ingress.length === 1, `${node}: ${JSON.stringify(cell)}`);
+          // The agent's br-int flow, its provider-bridge flow and the port tags agree on one local VLAN.
+          assert.deepEqual(cell.egress, cell.ingress, node);
+          if (node !== "controller" || cell.portTags.length)
+            assert.deepEqual(cell.portTags, cell.ingress, node);
+        }
+        const compute = model.nodes.find((n) => n.name === "compute")!;
+        const vm = compute.vms.find((v) => v.interfaces.some((i) => i.mac === VMS[0]?.mac));
+        assert.ok(
+          vm?.interfaces[0]?.chain.every((c) => c.present),
+          JSON.stringify(vm?.interfaces),
+        );
+        assert.equal(compute.nics.find((n) => n.name === "em3")?.lldp?.systemName, "stackdr2.GARR");
+        const network = model.nodes.find((n) => n.name === "network")!;
+        assert.ok(
+          network.namespaces.some((n) => n.kind === "qrouter" && n.natRules.some((r) => /SNAT/.test(r.text))),
+        );
+        assert.deepEqual(compute.namespaces, [], "compute lists only its own namespaces");
+      },
+    );
   } finally {
     recorded = readState(paths.stateFile);
     const report = await labDown({ labDir, log: (l) => t.diagnostic(`lab down: ${l}`) });
