@@ -8,6 +8,7 @@ import { registerCollect } from "./collect.js";
 import { VERSION } from "./constants.js";
 import { registerRules } from "./rules.js";
 import { registerShow } from "./show.js";
+import { registerTrace } from "./trace.js";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerShow(program);
+  registerTrace(program);
   registerCheck(program);
   registerRules(program);
   registerCollect(program);

@@ -46,6 +46,24 @@ const ROLE_MARKERS: readonly [RegExp, Role][] = [
   [/\bneutron-l3-agent\b|\bneutron-dhcp-agent\b/, "network"],
 ];
 
+/** OpenStack services whose logs the snapshot keeps, when they run on the node. */
+const LOGGED_SERVICES = [
+  "neutron-server",
+  "neutron-openvswitch-agent",
+  "neutron-dhcp-agent",
+  "neutron-l3-agent",
+  "neutron-metadata-agent",
+  "nova-compute",
+  "nova-api",
+  "nova-scheduler",
+  "nova-conductor",
+] as const;
+
+export function servicesFromProcesses(psText: string): string[] {
+  const args = parsePs(psText).value.map((p) => p.args);
+  return LOGGED_SERVICES.filter((svc) => args.some((a) => new RegExp(`(^|[/\\s])${svc}(\\s|$)`).test(a)));
+}
+
 export function rolesFromProcesses(psText: string): Role[] {
   const args = parsePs(psText).value.map((p) => p.args);
   return ROLE_MARKERS.filter(([re]) => args.some((a) => re.test(a))).map(([, role]) => role);
@@ -122,6 +140,7 @@ export async function collectNode(
       .filter(Boolean),
     namespace: parseIpNetns(outputs.get("ip-netns") ?? "").value.map((n) => n.name),
     nic: nics.map((n) => n.name),
+    service: servicesFromProcesses(outputs.get("ps") ?? ""),
     domain: (outputs.get("virsh-list") ?? "")
       .split("\n")
       .map((s) => s.trim())
@@ -134,6 +153,15 @@ export async function collectNode(
     for (const p of params[spec.param]) {
       if (spec.id === "lldp" && lldpdIfaces.has(p)) continue;
       await runSpec(spec, p);
+    }
+  }
+
+  // Without virsh (libvirt in a container, or no libvirt client), the persistent domain files still say it all.
+  if (params.domain.length === 0 && roles.includes("compute")) {
+    const ls = await t.exec(["ls", "/etc/libvirt/qemu"], { timeoutMs });
+    for (const file of ls.stdout.split("\n").filter((f) => f.endsWith(".xml"))) {
+      const xml = await t.exec(["cat", `/etc/libvirt/qemu/${file}`], { timeoutMs });
+      if (xml.exitCode === 0) w.rawFile(opts.name, `/etc/libvirt/qemu/${file}`, xml.stdout);
     }
   }
 

@@ -7,7 +7,9 @@ import { parseSysctl } from "../parse/sysctl.js";
 import type { Snapshot } from "../snapshot/reader.js";
 import { buildConfig } from "./config.js";
 import { EvidenceReader, lineRef } from "./evidence.js";
+import { buildFirewall } from "./firewall.js";
 import { buildLinks, buildLinuxBridges, buildNamespaces } from "./linux.js";
+import { buildLogs } from "./logs.js";
 import { classifyDevice } from "./naming.js";
 import { buildCloud } from "./neutron.js";
 import { buildNics } from "./nics.js";
@@ -43,6 +45,8 @@ export function buildModel(snap: Snapshot): CloudModel {
       ...(ps
         ? { processes: ps.value.map((p) => ({ ...p, evidence: lineRef(ps.ref, p.line, p.args) })) }
         : {}),
+      firewall: buildFirewall(ev, name),
+      logs: buildLogs(ev, name),
     });
   }
   linkNeutronPorts(nodes, cloud.ports);

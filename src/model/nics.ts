@@ -3,7 +3,15 @@
  * them, the driver (`ethtool -i`) and what the switch says over LLDP.
  */
 import { parseEthtoolI } from "../parse/ethtool.js";
-import { type LldpNeighbor, lldpPortMode, parseLldpctlJson, parseLldpTcpdump } from "../parse/lldp.js";
+import {
+  type LldpNeighbor,
+  lldpPortMode,
+  parseLldpctlJson,
+  parseLldpctlKeyvalue,
+  parseLldpctlText,
+  parseLldpTcpdump,
+} from "../parse/lldp.js";
+import type { ParseResult } from "../parse/types.js";
 import type { NodeMeta } from "../snapshot/format.js";
 import type { EvidenceReader } from "./evidence.js";
 import type { Bridge, Link, LldpView, Nic } from "./types.js";
@@ -23,6 +31,24 @@ function lldpView(n: LldpNeighbor, path: string): LldpView {
   return view;
 }
 
+/**
+ * lldpd's view in whichever form the snapshot holds: `lldpctl -f json` live, `-f keyvalue` or the plain
+ * `lldpctl`/`lldpcli show neighbors details` text that sosreports and operators paste.
+ */
+function parseLldpctlAny(text: string): ParseResult<LldpNeighbor[]> {
+  const t = text.trimStart();
+  if (t.startsWith("{") || t.startsWith("[")) return parseLldpctlJson(text);
+  if (/^lldp\.[^=\s]+=/m.test(text)) return parseLldpctlKeyvalue(text);
+  return parseLldpctlText(text);
+}
+
+/** `lldp@<nic>` is normally a tcpdump capture, but operators also drop lldpctl's output there. */
+function parseLldpEvidence(text: string): ParseResult<LldpNeighbor[]> {
+  return /LLDP, length|listening on|^\s*\d+:\d+:\d+\.\d+ /m.test(text)
+    ? parseLldpTcpdump(text)
+    : parseLldpctlAny(text);
+}
+
 /** A NIC is physical when it is declared in node.json, or when `ip -d` says it is not virtual. */
 function isPhysical(link: Link): boolean {
   return link.kind === undefined || link.kind === "openvswitch" || link.kind === "bridge";
@@ -39,7 +65,7 @@ export function buildNics(
   const names = new Set(meta.nics.map((n) => n.name));
   // NICs with LLDP or driver evidence count too, so a snapshot without NIC roles still shows them.
   for (const id of ["lldp", "ethtool-i"]) for (const p of ev.params(node, id)) names.add(p);
-  const lldpd = ev.parse(owner, ev.item(node, "lldpctl-json"), parseLldpctlJson);
+  const lldpd = ev.parse(owner, ev.item(node, "lldpctl-json"), parseLldpctlAny);
   for (const n of lldpd?.value ?? [])
     if (n.iface !== undefined && links.some((l) => l.name === n.iface)) names.add(n.iface);
 
@@ -61,7 +87,7 @@ export function buildNics(
       if (eth.value.version !== undefined) nic.driver.version = eth.value.version;
       if (eth.value.firmwareVersion !== undefined) nic.driver.firmware = eth.value.firmwareVersion;
     }
-    const captured = ev.parse(owner, ev.item(node, "lldp", name), parseLldpTcpdump);
+    const captured = ev.parse(owner, ev.item(node, "lldp", name), parseLldpEvidence);
     const neighbour =
       captured?.value.find((n) => n.via === undefined || n.via === "LLDP") ??
       lldpd?.value.find((n) => n.iface === name);

@@ -193,6 +193,10 @@ export interface NodeModel {
   sysctlEvidence?: EvidenceRef;
   /** Running processes, when the snapshot has a process list. */
   processes?: { pid: number; elapsed?: number; args: string; evidence: EvidenceRef }[];
+  /** Host and namespace filter tables with the hybrid security-group chains (model/firewall.ts). */
+  firewall?: import("./firewall.js").NodeFirewall;
+  /** Service logs collected on the node (`log@<service>`): their warnings and errors (model/logs.ts). */
+  logs: import("./logs.js").ServiceLog[];
 }
 
 export interface Network {

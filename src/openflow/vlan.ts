@@ -6,7 +6,10 @@
 import type { Action, Flow, MatchField } from "./flow.js";
 
 export const VLAN_PRESENT = 0x1000;
-const VID_MASK = 0x0fff;
+export const VID_MASK = 0x0fff;
+export const VLAN_PCP_SHIFT = 13;
+/** `dl_vlan=0xffff`: OpenFlow 1.0's "no VLAN header". */
+const OFP10_VLAN_NONE = 0xffff;
 
 /** What a flow's match says about the VLAN header. */
 export type VlanMatch =
@@ -34,9 +37,14 @@ export function matchVlan(fields: readonly MatchField[]): VlanMatch {
     switch (f.name) {
       case "dl_vlan":
         // dl_vlan=0xffff is OpenFlow 1.0's "no VLAN header".
-        return parseNumber(f.value) === 0xffff ? { kind: "untagged" } : { kind: "vid", vid: parseNumber(f.value) & VID_MASK };
+        return parseNumber(f.value) === OFP10_VLAN_NONE
+          ? { kind: "untagged" }
+          : { kind: "vid", vid: parseNumber(f.value) & VID_MASK };
       case "vlan_vid":
-        return vlanFromTci(parseNumber(f.value), f.mask === undefined ? VLAN_PRESENT | VID_MASK : parseNumber(f.mask));
+        return vlanFromTci(
+          parseNumber(f.value),
+          f.mask === undefined ? VLAN_PRESENT | VID_MASK : parseNumber(f.mask),
+        );
       case "vlan_tci":
       case "NXM_OF_VLAN_TCI":
       case "OXM_OF_VLAN_VID":
@@ -89,4 +97,18 @@ export function flowVlanResult(flow: Flow): { set: number } | "strip" | undefine
 /** The `in_port` a flow matches, as written (a number or a name). */
 export function matchInPort(fields: readonly MatchField[]): string | undefined {
   return fields.find((f) => f.name === "in_port")?.value;
+}
+
+/**
+ * The TCI value/mask an OpenFlow 1.0 `dl_vlan=V` match stands for: the VID and the "tag present"
+ * bit, so `dl_vlan=5` never matches an untagged frame; `dl_vlan=0xffff` matches only untagged frames.
+ */
+export function dlVlanTci(vid: number): { value: number; mask: number } {
+  if (vid === OFP10_VLAN_NONE) return { value: 0, mask: 0xffff };
+  return { value: VLAN_PRESENT | (vid & VID_MASK), mask: VLAN_PRESENT | VID_MASK };
+}
+
+/** The TCI value/mask of a `dl_vlan_pcp=P` / `vlan_pcp=P` match: the priority bits and "tag present". */
+export function vlanPcpTci(pcp: number): { value: number; mask: number } {
+  return { value: VLAN_PRESENT | ((pcp & 7) << VLAN_PCP_SHIFT), mask: VLAN_PRESENT | (7 << VLAN_PCP_SHIFT) };
 }

@@ -8,7 +8,7 @@
 export type Role = "compute" | "controller" | "network";
 
 /** What one parameter of a per-object command stands for. */
-export type ParamKind = "bridge" | "namespace" | "nic" | "domain";
+export type ParamKind = "bridge" | "namespace" | "nic" | "domain" | "service";
 
 export type EvidenceScope = "node" | "cloud";
 
@@ -440,7 +440,33 @@ export const CATALOGUE: readonly EvidenceSpec[] = [
       description: `GET ${path} (${service} API)`,
     }),
   ),
+  // Service logs: the newest lines, wherever the distribution keeps them (RDO drops the `neutron-` prefix).
+  {
+    id: "log",
+    scope: "node",
+    roles: [],
+    param: "service",
+    commands: (svc) => logFiles(svc).map((f) => ["tail", "-n", "5000", f]),
+    sosPaths: (svc) => logFiles(svc).map((f) => f.slice(1)),
+    parser: "oslo-log",
+    description:
+      "the last 5000 lines of a Neutron or Nova service log (ERROR/TRACE lines, known fault messages)",
+  },
 ];
+
+/** `neutron-openvswitch-agent` → Ubuntu/Debian, RHEL/RDO, kolla and TripleO paths of its log. */
+function logFiles(service: string): string[] {
+  const project = service.split("-")[0] ?? service;
+  const rdo = service.startsWith("neutron-") ? service.slice("neutron-".length) : service;
+  return [
+    ...new Set([
+      `/var/log/${project}/${service}.log`,
+      `/var/log/${project}/${rdo}.log`,
+      `/var/log/kolla/${project}/${service}.log`,
+      `/var/log/containers/${project}/${rdo}.log`,
+    ]),
+  ];
+}
 
 /** Config files copied (redacted) into `nodes/<node>/files/`. */
 export const CONFIG_FILES: readonly { path: string; roles: Role[] }[] = [

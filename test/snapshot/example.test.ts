@@ -89,6 +89,9 @@ test("every evidence key is a catalogue id, in its scope, with a parameter of th
           `${where}: a NIC of node.json`,
         );
         break;
+      case "service":
+        assert.match(e.param, /^(neutron|nova)-[a-z-]+$/, where);
+        break;
       case "domain":
         assert.match(e.param, /^instance-[0-9a-f]{8}$/, where);
         assert.ok(lines(out(owner, "virsh-list")).includes(e.param), `${where}: listed by virsh`);
