@@ -539,7 +539,7 @@ const macMismatch: Rule = {
   title: "VM interface MAC differs from its Neutron port's MAC",
   severity: "error",
   category: "vm",
-  faults: [],
+  faults: ["guide:vm-wiring"],
   doc: {
     checks: "The MAC in the libvirt interface equals mac_address of the Neutron port it is plugged for.",
     why: "Port security and the DHCP host entries know only the port's MAC: frames from the VM's MAC are dropped as spoofed and DHCP does not answer it.",
