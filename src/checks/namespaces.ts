@@ -14,14 +14,13 @@ import type {
   NodeModel,
   Router,
 } from "../model/types.js";
-import { intBridgeName, refs } from "./ovs-chain.js";
+import { hostMatches, intBridgeName, refs } from "./ovs-chain.js";
 import { type Finding, finding, type Rule } from "./types.js";
 import {
   type AgentKind,
   agentFor,
   agentGroup,
   agentsOfKind,
-  isSameHost,
   linkNamed,
   networkLabel,
   nodeForHost,
@@ -245,7 +244,7 @@ const dhcpPortBroken: Rule = {
           model.subnets.filter((s) => s.networkId === netId && s.enableDhcp === false).map((s) => s.id),
         );
         const bound = dhcpPortsOf(model, netId).filter(
-          (p) => p.hostId !== undefined && isSameHost(node, p.hostId),
+          (p) => p.hostId !== undefined && hostMatches(node, p.hostId),
         );
         // Each device to judge: its name in the namespace and on br-int, the IPs it must hold.
         const devices: { port?: NeutronPort; nsNames: string[]; ovsName: string; ips: string[] }[] =
@@ -763,7 +762,7 @@ const haActiveTwice: Rule = {
       const haHosts = model.ports
         .filter((p) => p.deviceId === id && p.deviceOwner === "network:router_ha_interface" && p.hostId)
         .map((p) => p.hostId!);
-      if (haHosts.length === 0 || !haHosts.every((h) => list.some((x) => isSameHost(x.node, h)))) continue;
+      if (haHosts.length === 0 || !haHosts.every((h) => list.some((x) => hostMatches(x.node, h)))) continue;
       out.push(
         finding(haActiveTwice, {
           object: label,
@@ -806,7 +805,7 @@ const dhcpServerUnbacked: Rule = {
           if (!port) why = "no Neutron port has this id";
           else if (port.deviceOwner !== "network:dhcp" || port.networkId !== ns.objectId)
             why = `it belongs to ${portLabel(port)} (${port.deviceOwner ?? "no owner"} on ${networkLabel(model, port.networkId)})`;
-          else if (port.hostId !== undefined && !isSameHost(node, port.hostId))
+          else if (port.hostId !== undefined && !hostMatches(node, port.hostId))
             why = `its DHCP port is bound to ${port.hostId}, not ${node.name}`;
           if (why === undefined) continue;
           out.push(

@@ -17,6 +17,7 @@ import type {
   VmInterface,
 } from "../model/types.js";
 import {
+  hostMatches,
   intBridgeName,
   physnetGroup,
   physnetUnmapped,
@@ -38,13 +39,11 @@ function hostNames(node: NodeModel): string[] {
   return host === undefined ? [node.name] : [node.name, host];
 }
 
-export function isSameHost(node: NodeModel, host: string): boolean {
-  return hostNames(node).some((n) => n === host || shortName(n) === shortName(host));
-}
-
 /** The snapshot node a Neutron host name (binding:host_id, agent host) refers to: exact names first. */
 export function nodeForHost(model: CloudModel, host: string): NodeModel | undefined {
-  return model.nodes.find((n) => hostNames(n).includes(host)) ?? model.nodes.find((n) => isSameHost(n, host));
+  return (
+    model.nodes.find((n) => hostNames(n).includes(host)) ?? model.nodes.find((n) => hostMatches(n, host))
+  );
 }
 
 const AGENT_KINDS = {
@@ -588,7 +587,7 @@ const hostMismatch: Rule = {
     const out: Finding[] = [];
     for (const v of vifs(model)) {
       const host = v.port?.hostId;
-      if (!v.port || host === undefined || isSameHost(v.node, host)) continue;
+      if (!v.port || host === undefined || hostMatches(v.node, host)) continue;
       out.push(
         finding(hostMismatch, {
           node: v.node.name,

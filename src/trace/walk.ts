@@ -1072,39 +1072,24 @@ export class Walker {
     if (this.ctx.direction === "reply") {
       for (const ct of this.ctx.conntrack) {
         if (ct.node !== node.name || ct.ns !== ns.name) continue;
-        if (ct.kind === "SNAT" && this.pkt.dstIp === ct.to) {
-          this.pkt.dstIp = ct.from;
-          this.hop({
-            ...comp,
-            ...(dev ? { device: dev } : {}),
-            direction: "in",
-            action: "forwarded",
-            reason: `conntrack: reply of the request's SNAT ${ct.from} → ${ct.to}: destination ${ct.to} → ${ct.from}`,
-            evidence: ct.rule ? [ct.rule] : [],
-            ...(dev ? { tcpdump: this.tcpdump(dev, ns.name) } : {}),
-            rule: {
-              kind: "conntrack",
-              text: `un-SNAT ${ct.to} → ${ct.from}`,
-              ...(ct.rule ? { evidence: ct.rule } : {}),
-            },
-          });
-        } else if (ct.kind === "DNAT" && this.pkt.srcIp === ct.to) {
-          this.pkt.srcIp = ct.from;
-          this.hop({
-            ...comp,
-            ...(dev ? { device: dev } : {}),
-            direction: "in",
-            action: "forwarded",
-            reason: `conntrack: reply of the request's DNAT ${ct.from} → ${ct.to}: source ${ct.to} → ${ct.from}`,
-            evidence: ct.rule ? [ct.rule] : [],
-            ...(dev ? { tcpdump: this.tcpdump(dev, ns.name) } : {}),
-            rule: {
-              kind: "conntrack",
-              text: `un-DNAT ${ct.to} → ${ct.from}`,
-              ...(ct.rule ? { evidence: ct.rule } : {}),
-            },
-          });
-        }
+        // The reply carries the translated address where the request had it: SNAT → destination, DNAT → source.
+        const field = ct.kind === "SNAT" ? "dstIp" : "srcIp";
+        if (this.pkt[field] !== ct.to) continue;
+        this.pkt[field] = ct.from;
+        this.hop({
+          ...comp,
+          ...(dev ? { device: dev } : {}),
+          direction: "in",
+          action: "forwarded",
+          reason: `conntrack: reply of the request's ${ct.kind} ${ct.from} → ${ct.to}: ${field === "dstIp" ? "destination" : "source"} ${ct.to} → ${ct.from}`,
+          evidence: ct.rule ? [ct.rule] : [],
+          ...(dev ? { tcpdump: this.tcpdump(dev, ns.name) } : {}),
+          rule: {
+            kind: "conntrack",
+            text: `un-${ct.kind} ${ct.to} → ${ct.from}`,
+            ...(ct.rule ? { evidence: ct.rule } : {}),
+          },
+        });
       }
       this.ctx.assumptions.add(
         "conntrack: the reply matches the connection entry the request created (NAT is undone by conntrack, the nat table is not consulted again)",

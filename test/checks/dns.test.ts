@@ -4,7 +4,7 @@ import { dnsRules } from "../../src/checks/dns.js";
 import { runChecks } from "../../src/checks/engine.js";
 import { type Finding, severityRank } from "../../src/checks/types.js";
 import type { CloudModel } from "../../src/model/types.js";
-import { exampleCopy, fixtureSnapshot, type ScratchSnapshot } from "../helpers/snapshot.js";
+import { exampleCopy, fixtureSnapshot, type ScratchSnapshot, withSnapshot } from "../helpers/snapshot.js";
 
 const N = "nodes/network/commands";
 const DHCP_INI = "nodes/network/files/etc/neutron/dhcp_agent.ini";
@@ -20,14 +20,6 @@ const VMS_324_328 =
 
 function dns(model: CloudModel): Finding[] {
   return runChecks(model, { rules: dnsRules }).findings;
-}
-
-function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 /** The qdhcp `ip addr` of a network: its tap line is line 7 in every one of the reference cloud's. */

@@ -5,7 +5,7 @@ import { interfaceRules } from "../../src/checks/interfaces.js";
 import { type Finding, severityRank } from "../../src/checks/types.js";
 import type { CloudModel } from "../../src/model/types.js";
 import { realFixture } from "../helpers/fixtures.js";
-import { exampleCopy, fixtureSnapshot, type ScratchSnapshot } from "../helpers/snapshot.js";
+import { exampleCopy, fixtureSnapshot, type ScratchSnapshot, withSnapshot } from "../helpers/snapshot.js";
 
 const C = "nodes/compute/commands";
 const N = "nodes/network/commands";
@@ -16,14 +16,6 @@ const HOTSOS_INI = "nodes/compute4/files/etc/neutron/plugins/ml2/openvswitch_age
 
 function interfaceFindings(model: CloudModel): Finding[] {
   return runChecks(model, { rules: interfaceRules }).findings;
-}
-
-function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 const aboveInfo = (fs: Finding[]) => fs.filter((f) => severityRank(f.severity) > severityRank("info"));

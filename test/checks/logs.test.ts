@@ -4,7 +4,7 @@ import { runChecks } from "../../src/checks/engine.js";
 import { logRules, normaliseMessage } from "../../src/checks/logs.js";
 import type { Finding } from "../../src/checks/types.js";
 import type { CloudModel } from "../../src/model/types.js";
-import { exampleCopy, type ScratchSnapshot } from "../helpers/snapshot.js";
+import { exampleCopy, type ScratchSnapshot, withSnapshot } from "../helpers/snapshot.js";
 
 // No real Neutron/Nova log is among the fixtures (test/fixtures/real/SOURCES.md): the broken logs below are written
 // in the Juno oslo.log format of the example's services, with the messages exactly as the Juno code logs them.
@@ -16,14 +16,6 @@ const AGENT = "neutron.plugins.openvswitch.agent.ovs_neutron_agent";
 
 function logs(model: CloudModel, id?: string): Finding[] {
   return runChecks(model, { rules: logRules, ...(id ? { only: [id] } : {}) }).findings;
-}
-
-function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 /** Adds a service log to a node of the scratch copy, as `collect` stores it. */

@@ -5,7 +5,13 @@ import { test } from "node:test";
 import { runChecks } from "../../src/checks/engine.js";
 import type { Finding } from "../../src/checks/types.js";
 import type { CloudModel } from "../../src/model/types.js";
-import { exampleCopy, type FixtureNode, fixtureSnapshot, type ScratchSnapshot } from "../helpers/snapshot.js";
+import {
+  exampleCopy,
+  type FixtureNode,
+  fixtureSnapshot,
+  type ScratchSnapshot,
+  withSnapshot,
+} from "../helpers/snapshot.js";
 
 const N = "nodes/network/commands";
 const PORTS = "cloud/commands/neutron-api-ports.txt";
@@ -19,14 +25,6 @@ const DHCP_PORT = "3c2bad86-8018-4d9c-9885-1dfa45ebbb11";
 
 function ns(model: CloudModel, ...only: string[]): Finding[] {
   return runChecks(model, { only: only.length > 0 ? only : ["namespaces.*"] }).findings;
-}
-
-function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 function editJson<T>(s: ScratchSnapshot, rel: string, fn: (body: T) => void): void {

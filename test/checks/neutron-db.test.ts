@@ -4,7 +4,7 @@ import { runChecks } from "../../src/checks/engine.js";
 import { neutronDbRules } from "../../src/checks/neutron-db.js";
 import type { Finding } from "../../src/checks/types.js";
 import type { CloudModel } from "../../src/model/types.js";
-import { exampleCopy, fixtureSnapshot, type ScratchSnapshot } from "../helpers/snapshot.js";
+import { exampleCopy, fixtureSnapshot, type ScratchSnapshot, withSnapshot } from "../helpers/snapshot.js";
 
 const ALLOC = "cloud/commands/mysql-ml2-vlan-allocations.txt";
 const ML2 = "nodes/controller/files/etc/neutron/plugins/ml2/ml2_conf.ini";
@@ -16,14 +16,6 @@ const NETS_REF = { path: "cloud/commands/neutron-api-networks.txt" };
 
 function db(model: CloudModel, id?: string): Finding[] {
   return runChecks(model, { rules: neutronDbRules, ...(id ? { only: [id] } : {}) }).findings;
-}
-
-function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 /** The guide's table with the flags a healthy Neutron keeps: allocated=1 for the six VLANs networks use. */

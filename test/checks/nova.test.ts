@@ -4,7 +4,7 @@ import { runChecks } from "../../src/checks/engine.js";
 import { novaRules } from "../../src/checks/nova.js";
 import type { Finding } from "../../src/checks/types.js";
 import type { CloudModel } from "../../src/model/types.js";
-import { exampleCopy, fixtureSnapshot, type ScratchSnapshot } from "../helpers/snapshot.js";
+import { exampleCopy, fixtureSnapshot, type ScratchSnapshot, withSnapshot } from "../helpers/snapshot.js";
 
 const SERVICES = "cloud/commands/nova-service-list.txt";
 const STATS = "cloud/commands/nova-hypervisor-stats.txt";
@@ -16,14 +16,6 @@ const PORT = "ff8e411e-6e47-46ea-9d4c-be9eca09d6b2";
 
 function nova(model: CloudModel, id?: string): Finding[] {
   return runChecks(model, { rules: novaRules, ...(id ? { only: [id] } : {}) }).findings;
-}
-
-function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 /** Rewrites one row of the guide's `nova service-list` (its columns kept aligned). */

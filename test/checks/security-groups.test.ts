@@ -5,7 +5,7 @@ import { securityGroupRules } from "../../src/checks/security-groups.js";
 import { type Finding, severityRank } from "../../src/checks/types.js";
 import type { CloudModel } from "../../src/model/types.js";
 import { realFixture } from "../helpers/fixtures.js";
-import { exampleCopy, fixtureSnapshot, type ScratchSnapshot } from "../helpers/snapshot.js";
+import { exampleCopy, fixtureSnapshot, type ScratchSnapshot, withSnapshot } from "../helpers/snapshot.js";
 
 const C = "nodes/compute/commands";
 const PORTS = "cloud/commands/neutron-api-ports.txt";
@@ -35,14 +35,6 @@ const GUIDE_DEFAULT_RULES_AFTER_ICMP = `| IP Protocol | From Port | To Port | IP
 
 function security(model: CloudModel, ports: number[] = []): Finding[] {
   return runChecks(model, { rules: securityGroupRules, ports }).findings;
-}
-
-function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 function sgRule(id: string, group: string, extra: Record<string, unknown>): Record<string, unknown> {

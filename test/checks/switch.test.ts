@@ -11,7 +11,7 @@ import {
   parseLldpctlText,
 } from "../../src/parse/lldp.js";
 import { realFixture } from "../helpers/fixtures.js";
-import { exampleCopy, fixtureSnapshot, type ScratchSnapshot } from "../helpers/snapshot.js";
+import { exampleCopy, fixtureSnapshot, type ScratchSnapshot, withSnapshot } from "../helpers/snapshot.js";
 
 const C = "nodes/compute/commands";
 const ML2 = "nodes/controller/files/etc/neutron/plugins/ml2/ml2_conf.ini";
@@ -22,14 +22,6 @@ const C2960 = "github-homework-lldpctl/lldpctl-cisco-c2960-access-vlan123-pvid.t
 
 function switchFindings(model: CloudModel): Finding[] {
   return runChecks(model, { rules: switchRules }).findings;
-}
-
-function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 const aboveInfo = (fs: Finding[]) => fs.filter((f) => severityRank(f.severity) > severityRank("info"));

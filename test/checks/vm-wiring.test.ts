@@ -4,7 +4,7 @@ import { runChecks } from "../../src/checks/engine.js";
 import { type Finding, finding, type Rule } from "../../src/checks/types.js";
 import { vmWiringRules } from "../../src/checks/vm-wiring.js";
 import type { CloudModel } from "../../src/model/types.js";
-import { exampleCopy, fixtureSnapshot, type ScratchSnapshot } from "../helpers/snapshot.js";
+import { exampleCopy, fixtureSnapshot, type ScratchSnapshot, withSnapshot } from "../helpers/snapshot.js";
 
 const C = "nodes/compute/commands";
 const PORTS = "cloud/commands/neutron-api-ports.txt";
@@ -39,14 +39,6 @@ function setAgentAlive(s: ScratchSnapshot, host: string, type: string, alive: bo
 /** The qvo of the guide's VM, tagged differently in `ovs-vsctl show`. */
 function tagQvo(s: ScratchSnapshot, tag: number): void {
   s.edit(`${C}/ovs-vsctl-show.txt`, (t) => t.replace(/(Port "qvoff8e411e-6e"\n\s+tag: )1\n/, `$1${tag}\n`));
-}
-
-function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
-  try {
-    return fn(s);
-  } finally {
-    s.dispose();
-  }
 }
 
 test("healthy reference cloud: no VM wiring finding at all", () => {

@@ -13,7 +13,13 @@ import { readSnapshot } from "../../src/snapshot/reader.js";
 import { SnapshotWriter } from "../../src/snapshot/writer.js";
 import { realFixture } from "./fixtures.js";
 
-export const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "reference-cloud");
+export const EXAMPLE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "examples",
+  "reference-cloud",
+);
 
 export interface ScratchSnapshot {
   root: string;
@@ -63,7 +69,10 @@ export interface FixtureNode {
 const content = (v: string | { text: string }) => (typeof v === "string" ? realFixture(v) : v.text);
 
 /** A snapshot assembled from real fixture files (each keeps its origin in the metadata). */
-export function fixtureSnapshot(nodes: FixtureNode[], cloud: Record<string, string | { text: string }> = {}): ScratchSnapshot {
+export function fixtureSnapshot(
+  nodes: FixtureNode[],
+  cloud: Record<string, string | { text: string }> = {},
+): ScratchSnapshot {
   const root = mkdtempSync(join(tmpdir(), "nd-fixture-"));
   const w = new SnapshotWriter(root, { kind: "test", detail: "assembled from test/fixtures" });
   const meta = (key: string, v: string | { text: string }) => {
@@ -86,4 +95,13 @@ export function fixtureSnapshot(nodes: FixtureNode[], cloud: Record<string, stri
   for (const [key, v] of Object.entries(cloud)) w.evidence(null, meta(key, v), content(v));
   w.finish();
   return scratch(root);
+}
+
+/** Runs `fn` on a scratch snapshot and always disposes of it. */
+export function withSnapshot<T>(s: ScratchSnapshot, fn: (s: ScratchSnapshot) => T): T {
+  try {
+    return fn(s);
+  } finally {
+    s.dispose();
+  }
 }

@@ -10,7 +10,10 @@ test("sysctl: key = value lines captured on this machine; errors for absent keys
   assert.match(r.value["net.ipv4.ip_forward"] ?? "", /^[01]$/);
   const garbled = parseSysctl("net.ipv4.ip_forward = 1\ngarbage line\nkernel.x=2\n");
   assert.deepEqual(garbled.value, { "net.ipv4.ip_forward": "1", "kernel.x": "2" });
-  assert.deepEqual(garbled.issues.map((i) => i.line), [2]);
+  assert.deepEqual(
+    garbled.issues.map((i) => i.line),
+    [2],
+  );
 });
 
 test("ps -eo pid,etimes,args captured on this machine: pid, elapsed seconds and full command line", () => {
@@ -18,7 +21,9 @@ test("ps -eo pid,etimes,args captured on this machine: pid, elapsed seconds and 
   assert.deepEqual(r.issues, []);
   assert.equal(r.value[0]!.pid, 1);
   assert.equal(typeof r.value[0]!.elapsed, "number");
-  const aux = parsePs("USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\nroot 812 0.0 0.1 1 2 ? S<s 10:00 0:01 ovs-vswitchd unix:/run/openvswitch/db.sock -vconsole:emer\n");
+  const aux = parsePs(
+    "USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\nroot 812 0.0 0.1 1 2 ? S<s 10:00 0:01 ovs-vswitchd unix:/run/openvswitch/db.sock -vconsole:emer\n",
+  );
   assert.equal(aux.value[0]!.pid, 812);
   assert.match(aux.value[0]!.args, /^ovs-vswitchd unix:/);
   assert.equal(parsePs("no header here").issues[0]!.line, 1);

@@ -14,14 +14,34 @@ test("writer and reader round-trip nodes, evidence, metadata and files", () => {
   const root = tmp();
   try {
     const w = new SnapshotWriter(root, { kind: "test" });
-    w.node({ name: "compute", roles: ["compute"], nics: [{ name: "em3", role: "provider", bridge: "br-em3" }], warnings: [] });
+    w.node({
+      name: "compute",
+      roles: ["compute"],
+      nics: [{ name: "em3", role: "provider", bridge: "br-em3" }],
+      warnings: [],
+    });
     w.evidence(
       "compute",
-      { id: "ovs-ofctl-dump-flows", param: "br-int", command: "ovs-ofctl dump-flows br-int", exitCode: 0, stderr: "", origin: "live" },
+      {
+        id: "ovs-ofctl-dump-flows",
+        param: "br-int",
+        command: "ovs-ofctl dump-flows br-int",
+        exitCode: 0,
+        stderr: "",
+        origin: "live",
+      },
       "NXST_FLOW reply (xid=0x4):\n",
     );
-    w.evidence(null, { id: "neutron-net-list", command: "neutron net-list", exitCode: 0, stderr: "", origin: "live" }, "| id |\n");
-    w.configFile("compute", "/etc/neutron/neutron.conf", "[DEFAULT]\ntransport_url = rabbit://openstack:s3cret@ctl:5672/\n");
+    w.evidence(
+      null,
+      { id: "neutron-net-list", command: "neutron net-list", exitCode: 0, stderr: "", origin: "live" },
+      "| id |\n",
+    );
+    w.configFile(
+      "compute",
+      "/etc/neutron/neutron.conf",
+      "[DEFAULT]\ntransport_url = rabbit://openstack:s3cret@ctl:5672/\n",
+    );
     w.warn({ object: "node:network", message: "unreachable", cause: "ssh: connect timed out" });
     w.finish("2026-11-26T00:00:00Z");
 
@@ -37,7 +57,10 @@ test("writer and reader round-trip nodes, evidence, metadata and files", () => {
     assert.ok(snap.cloud.has("neutron-net-list"));
     const conf = snap.fileText(node.files.get("/etc/neutron/neutron.conf")!)!;
     assert.ok(!conf.includes("s3cret"));
-    assert.deepEqual(snap.warnings.map((x) => x.object), ["node:network"]);
+    assert.deepEqual(
+      snap.warnings.map((x) => x.object),
+      ["node:network"],
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -48,7 +71,11 @@ test("reader reports bad metadata and missing nodes as warnings naming the file,
   try {
     const w = new SnapshotWriter(root, { kind: "test" });
     w.node({ name: "compute", roles: ["compute"], nics: [], warnings: [] });
-    w.evidence("compute", { id: "ip-addr", command: "ip a", exitCode: 0, stderr: "", origin: "live" }, "1: lo:\n");
+    w.evidence(
+      "compute",
+      { id: "ip-addr", command: "ip a", exitCode: 0, stderr: "", origin: "live" },
+      "1: lo:\n",
+    );
     w.finish();
     writeFileSync(join(root, "nodes/compute/commands/ip-addr.meta.json"), "{ truncated");
     const meta = JSON.parse(readFileSync(join(root, "snapshot.json"), "utf8"));
@@ -63,8 +90,14 @@ test("reader reports bad metadata and missing nodes as warnings naming the file,
     assert.equal(node.evidence.get("ip-addr")!.meta, undefined);
     assert.ok(node.evidence.get("ovs-vsctl-show"));
     const msgs = snap.warnings.map((x) => `${x.object}: ${x.message}`);
-    assert.ok(msgs.some((m) => m.includes("nodes/compute/commands/ip-addr.meta.json")), msgs.join("\n"));
-    assert.ok(msgs.some((m) => m.startsWith("node:ghost")), msgs.join("\n"));
+    assert.ok(
+      msgs.some((m) => m.includes("nodes/compute/commands/ip-addr.meta.json")),
+      msgs.join("\n"),
+    );
+    assert.ok(
+      msgs.some((m) => m.startsWith("node:ghost")),
+      msgs.join("\n"),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -121,12 +154,17 @@ test("redaction blanks passwords, tokens, transport URLs and DB connections but 
 test("catalogue: ids unique, keys round-trip, sos names mangled as sos does", () => {
   const ids = CATALOGUE.map((s) => s.id);
   assert.equal(new Set(ids).size, ids.length);
-  assert.deepEqual(splitEvidenceKey(evidenceKey("ns-ip-addr", "qrouter-e521f9d0")), { id: "ns-ip-addr", param: "qrouter-e521f9d0" });
+  assert.deepEqual(splitEvidenceKey(evidenceKey("ns-ip-addr", "qrouter-e521f9d0")), {
+    id: "ns-ip-addr",
+    param: "qrouter-e521f9d0",
+  });
   assert.equal(sosMangle("ovs-vsctl -t 5 list interface"), "ovs-vsctl_-t_5_list_interface");
   assert.equal(sosMangle("ovs-appctl fdb/show br-int"), "ovs-appctl_fdb.show_br-int");
   const flows = CATALOGUE.find((s) => s.id === "ovs-ofctl-dump-flows")!;
   assert.deepEqual(flows.sosPaths("br-int")[0], "sos_commands/openvswitch/ovs-ofctl_dump-flows_br-int");
   assert.deepEqual(flows.commands("br-em3")[0], ["ovs-ofctl", "dump-flows", "br-em3"]);
   const nsAddr = CATALOGUE.find((s) => s.id === "ns-ip-addr")!;
-  assert.ok(nsAddr.sosPaths("qrouter-x").includes("sos_commands/networking/ip_netns_exec_qrouter-x_ip_address_show"));
+  assert.ok(
+    nsAddr.sosPaths("qrouter-x").includes("sos_commands/networking/ip_netns_exec_qrouter-x_ip_address_show"),
+  );
 });
